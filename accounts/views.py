@@ -1,0 +1,29 @@
+from django.contrib.auth.decorators import login_not_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from accounts.scope import scope_for
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The signed-in user's start page: who they are and which stores they see."""
+    scope = scope_for(request.user)
+    stores = scope.stores().order_by("state_abbr", "city", "id")
+    return render(request, "home.html", {"scope": scope, "stores": stores})
+
+
+@login_not_required
+@never_cache
+@require_GET
+def health(request: HttpRequest) -> JsonResponse:
+    """Liveness and database reachability for the load balancer; reveals nothing else."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:  # noqa: BLE001 - any database failure means "not healthy"
+        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
