@@ -172,3 +172,15 @@ def make_user(db):
         return user
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _plain_http_test_client(settings):
+    """Tests run with production defaults (DEBUG off), so the HTTPS redirect is on; the test
+    client speaks plain HTTP. The redirect itself is covered in config/tests/test_settings.py."""
+    settings.SECURE_SSL_REDIRECT = False
+    # Tests do not run collectstatic: serve static names unhashed, as DEBUG does.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
