@@ -10,12 +10,14 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db.models import (
+    Count,
     DecimalField,
     Exists,
     ExpressionWrapper,
     F,
     OuterRef,
     QuerySet,
+    Sum,
 )
 from django.db.models.functions import TruncDay, TruncMonth, TruncQuarter, TruncWeek, TruncYear
 
@@ -148,3 +150,33 @@ def periods(first: dt.date, last: dt.date, granularity: str) -> list[dt.date]:
         out.append(current)
         current = current + step
     return out
+
+
+def sales_by(filters: Filters, scope: Scope, groups: dict) -> list[dict]:
+    """Orders and revenue grouped by order-level keys, honouring every filter.
+
+    `groups` maps an output name to a function of the path prefix to the order ("" when
+    grouping orders, "order__" when grouping items) returning a field name or expression,
+    e.g. `{"store": lambda p: F(p + "store_id")}`.
+
+    Without a product filter, revenue is the sum of order totals and orders counts orders.
+    With one (category, size, sku), revenue is the sum of quantity × unit price of the
+    matching items and orders counts the orders holding at least one of them.
+    """
+    if filters.has_product_filter:
+        qs, prefix = scoped_items(filters, scope), "order__"
+        measures = {"orders": Count("order_id", distinct=True), "revenue": Sum(LINE_TOTAL)}
+    else:
+        qs, prefix = scoped_orders(filters, scope), ""
+        measures = {"orders": Count("id"), "revenue": Sum("total")}
+    keys = {name: make(prefix) for name, make in groups.items()}
+    exprs = {k: (F(v) if isinstance(v, str) else v) for k, v in keys.items()}
+    rows = qs.annotate(**exprs).values(*exprs).annotate(**measures).order_by(*exprs)
+    return [{**r, "revenue": money(r["revenue"])} for r in rows]
+
+
+def ratio(numerator: Decimal | int | float, denominator: Decimal | int | float) -> Decimal:
+    """numerator / denominator rounded to the cent; zero when the denominator is zero."""
+    if not denominator:
+        return Decimal("0.00")
+    return money(Decimal(numerator) / Decimal(denominator))
