@@ -32,21 +32,26 @@ class Param:
     """An analysis-specific parameter (beyond the shared vocabulary), such as `radius_km`."""
 
     name: str
-    type: type  # int or float
-    default: int | float
-    minimum: int | float
-    maximum: int | float
+    type: type  # int, float or str (with choices)
+    default: int | float | str
     help: str
+    minimum: int | float | None = None
+    maximum: int | float | None = None
+    choices: tuple[str, ...] = ()
 
-    def parse(self, raw: str | None) -> int | float:
+    def parse(self, raw: str | None) -> int | float | str:
         if raw is None or raw.strip() == "":
             return self.default
+        if self.choices:
+            if raw not in self.choices:
+                raise InvalidFilter({self.name: [f"must be one of {', '.join(self.choices)}."]})
+            return raw
         try:
             value = self.type(raw)
         except ValueError:
             kind = "an integer" if self.type is int else "a number"
             raise InvalidFilter({self.name: [f"{raw!r} is not {kind}."]}) from None
-        if not (self.minimum <= value <= self.maximum):
+        if not (self.minimum <= value <= self.maximum):  # numeric params always set bounds
             raise InvalidFilter(
                 {self.name: [f"must be between {self.minimum} and {self.maximum}."]}
             )

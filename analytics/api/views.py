@@ -78,6 +78,17 @@ def _parameters(analysis: Analysis) -> list[OpenApiParameter]:
         default = analysis.defaults.get(name)
         params.append(OpenApiParameter(name, kind, many=many, description=text, default=default))
     for p in analysis.params:
+        if p.choices:
+            params.append(
+                OpenApiParameter(
+                    p.name,
+                    OpenApiTypes.STR,
+                    enum=list(p.choices),
+                    description=p.help,
+                    default=p.default,
+                )
+            )
+            continue
         kind = OpenApiTypes.INT if p.type is int else OpenApiTypes.NUMBER
         text = f"{p.help} ({p.minimum}-{p.maximum})."
         params.append(OpenApiParameter(p.name, kind, description=text, default=p.default))
