@@ -179,6 +179,8 @@ def _plain_http_test_client(settings):
     """Tests run with production defaults (DEBUG off), so the HTTPS redirect is on; the test
     client speaks plain HTTP. The redirect itself is covered in config/tests/test_settings.py."""
     settings.SECURE_SSL_REDIRECT = False
+    # Hashing a test password at production strength costs ~0.5 s a user; tests need no strength.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Tests do not run collectstatic: serve static names unhashed, as DEBUG does.
     settings.STORAGES = {
         **settings.STORAGES,

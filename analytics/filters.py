@@ -31,6 +31,9 @@ from django.http import QueryDict
 from accounts.scope import Scope
 
 MAX_LIMIT = 1000
+# Dates outside this window are typos, and would overflow period arithmetic (year 1, 9999).
+EARLIEST = dt.date(1970, 1, 1)
+LATEST = dt.date(2100, 12, 31)
 
 
 class Granularity(models.TextChoices):
@@ -60,6 +63,11 @@ class FilterForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        for name in ("date_from", "date_to"):
+            value = data.get(name)
+            if value and not (EARLIEST <= value <= LATEST):
+                self.add_error(name, f"must be between {EARLIEST} and {LATEST}.")
+                data.pop(name, None)
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and start > end:
             self.add_error("date_to", f"must not be before date_from ({start.isoformat()}).")

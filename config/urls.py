@@ -27,7 +27,8 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
-    path("api/", include("analytics.api.urls")),
+    path("api/", include("analytics.api.urls")),  # analyses first: /api/customers/top/ ...
+    path("api/", include("config.api_router")),  # then the entities: /api/customers/<id>/
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path(
         "api/docs/",

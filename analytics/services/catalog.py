@@ -1,3 +1,11 @@
 """Importing this module registers every analysis (see `analytics.registry`)."""
 
-from analytics.services import orders  # noqa: F401
+from analytics.services import (
+    customers,  # noqa: F401
+    geo,  # noqa: F401
+    kpis,  # noqa: F401
+    orders,  # noqa: F401
+    products,  # noqa: F401
+    stores,  # noqa: F401
+    trends,  # noqa: F401
+)

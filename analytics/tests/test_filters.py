@@ -59,6 +59,8 @@ def test_repeated_values_are_kept_once_in_order():
         ("limit=0", "limit"),
         ("limit=1001", "limit"),
         ("limit=ten", "limit"),
+        ("date_to=9999-12-31", "date_to"),
+        ("date_from=0001-01-01", "date_from"),
     ],
 )
 def test_a_value_that_does_not_parse_names_its_parameter(query, param):

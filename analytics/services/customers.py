@@ -1,0 +1,407 @@
+"""Customer analyses: where customers are, who buys most often, how much, and who comes back.
+
+Every figure counts the customers who placed an order in the user's scope matching the filters.
+With a product filter (category, size, sku) an order counts when it holds a matching product
+and revenue is the quantity × unit price of the matching items, as in `base.sales_by`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+
+from django.db.models import (
+    Avg,
+    Count,
+    F,
+    FloatField,
+    Max,
+    Min,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    Window,
+)
+from django.db.models.functions import Cast, Floor, Lag, Round
+
+from accounts.scope import Scope
+from analytics.filters import Filters
+from analytics.registry import BASE_FILTERS, Param, analysis
+from analytics.services.base import (
+    LINE_TOTAL,
+    Result,
+    money,
+    periods,
+    ratio,
+    scoped_items,
+    scoped_orders,
+    to_local_date,
+    trunc,
+)
+
+# --- helpers (candidates for base.py) --------------------------------------------------------
+
+
+def sales_queryset(filters: Filters, scope: Scope) -> tuple[QuerySet, str, dict]:
+    """`base.sales_by`'s queryset, path prefix to the order and measures, plus `customers`.
+
+    Without a product filter: orders, revenue = sum of order totals. With one: items, orders
+    holding a matching item, revenue = quantity × unit price of the matching items.
+    """
+    if filters.has_product_filter:
+        qs, prefix = scoped_items(filters, scope), "order__"
+        measures = {"orders": Count("order_id", distinct=True), "revenue": Sum(LINE_TOTAL)}
+    else:
+        qs, prefix = scoped_orders(filters, scope), ""
+        measures = {"orders": Count("id"), "revenue": Sum("total")}
+    measures["customers"] = Count(f"{prefix}customer_id", distinct=True)
+    return qs, prefix, measures
+
+
+def percent(part: Decimal | int | float, whole: Decimal | int | float) -> Decimal:
+    """100 × part / whole rounded to 0.01; zero when `whole` is zero."""
+    return ratio(Decimal(part) * 100, whole)
+
+
+def _store_counts(filters: Filters, scope: Scope, fields: list[str]) -> dict[tuple, int]:
+    """Stores in scope matching the store filters (store, state, city), counted per `fields`."""
+    qs = scope.stores()
+    if filters.store:
+        qs = qs.filter(id__in=filters.store)
+    if filters.state:
+        qs = qs.filter(state_abbr__in=filters.state)
+    if filters.city:
+        qs = qs.filter(city__iexact=filters.city)
+    rows = qs.values(*fields).annotate(n=Count("id")).order_by()
+    return {_place_key(*(r[f] for f in fields)): r["n"] for r in rows}
+
+
+def _place_key(state: str | None, city: str | None = None) -> tuple:
+    return (state or "", (city or "").casefold())
+
+
+def _rounded_aov():
+    """Revenue / orders as a float, revenue first rounded to the cent so that both engines
+    (SQLite sums floats, PostgreSQL numerics) rank customers alike."""
+    return Cast(Round(F("revenue"), 2), FloatField()) / F("orders")
+
+
+# --- analyses --------------------------------------------------------------------------------
+
+LEVEL = Param(
+    "level", str, "state", "Group by state, or by city within state.", choices=("state", "city")
+)
+BY = Param(
+    "by",
+    str,
+    "home",
+    "Place customers by their home (derived at import) or by the store they ordered from.",
+    choices=("home", "store"),
+)
+
+
+@analysis("customers/density/", params=(LEVEL, BY))
+def customers_by_location(*, filters: Filters, scope: Scope, level: str, by: str) -> Result:
+    """Customer density: customers, orders and revenue per state or per city.
+
+    `customers` counts the distinct customers with an order in scope matching the filters;
+    `orders` and `revenue` (USD, sum of order totals; matching items only with a product
+    filter) are theirs. `by=home` (default) places a customer at their home: the city and
+    state of the ZIP code nearest to their coordinates, derived at import (None when the
+    import could not place them). `by=store` places each order at its store: a customer who
+    ordered in two states then counts in both. The `state`, `city` and `store` filters always
+    select stores. `level`: state (default) or city (rows per state and city).
+    `customer_share` (%) = customers / all distinct customers in the result (`meta.customers`)
+    × 100, rounded to 0.01; with `by=store` shares can add up to more than 100.
+    `customers_per_store` = customers / stores in scope (matching the store filters) located
+    in that state or city, rounded to 0.01; None where there is no such store. Rows by
+    customers, descending, then state and city.
+    """
+    qs, prefix, measures = sales_queryset(filters, scope)
+    place = f"{prefix}customer__" if by == "home" else f"{prefix}store__"
+    keys = {"state": F(f"{place}state_abbr")}
+    if level == "city":
+        keys["city"] = F(f"{place}city")
+    rows = qs.annotate(**keys).values(*keys).annotate(**measures).order_by()
+    total = qs.aggregate(n=measures["customers"])["n"]
+    stores = _store_counts(filters, scope, ["state_abbr", "city"][: len(keys)])
+    out = [
+        _density_row(r, list(keys), total, stores.get(_place_key(*(r[k] for k in keys))))
+        for r in rows
+    ]
+    out.sort(key=lambda r: (-r["customers"], r["state"] or "", r.get("city") or ""))
+    columns = [*keys, "customers", "orders", "revenue", "customer_share", "customers_per_store"]
+    return Result(columns=columns, rows=out, meta={"customers": total})
+
+
+def _density_row(row: dict, keys: list[str], total: int, n_stores: int | None) -> dict:
+    return {
+        **{k: row[k] or None for k in keys},
+        "customers": row["customers"],
+        "orders": row["orders"],
+        "revenue": money(row["revenue"]),
+        "customer_share": percent(row["customers"], total),
+        "customers_per_store": ratio(row["customers"], n_stores) if n_stores else None,
+    }
+
+
+CELL_DEG = Param("cell_deg", float, 0.1, "Grid cell size in degrees", minimum=0.01, maximum=5)
+
+
+@analysis("customers/distribution/", params=(CELL_DEG,))
+def customers_by_grid_cell(*, filters: Filters, scope: Scope, cell_deg: float) -> Result:
+    """Customer distribution: customers, orders and revenue per latitude/longitude grid cell.
+
+    The binned form of the customers' map for large counts. Customers with an order in scope
+    matching the filters are placed at their home coordinates in square cells of `cell_deg`
+    degrees (default 0.1, about 11 km north-south; 0.01-5): a cell holds latitudes from
+    k × cell_deg (included) to (k + 1) × cell_deg (excluded), the same for longitudes. `lat`
+    and `lon` are the cell's centre (degrees, rounded to 6 places). `customers` counts
+    distinct customers, `orders` and `revenue` (USD, sum of order totals; matching items only
+    with a product filter) their orders in scope. Binning is done in the database. Rows from
+    south to north, then west to east.
+    """
+    qs, prefix, measures = sales_queryset(filters, scope)
+    cell = Value(float(cell_deg), output_field=FloatField())
+    keys = {
+        "lat_cell": Floor(F(f"{prefix}customer__latitude") / cell),
+        "lon_cell": Floor(F(f"{prefix}customer__longitude") / cell),
+    }
+    rows = qs.annotate(**keys).values(*keys).annotate(**measures).order_by(*keys)
+    out = [
+        {
+            "lat": round((int(r["lat_cell"]) + 0.5) * cell_deg, 6),
+            "lon": round((int(r["lon_cell"]) + 0.5) * cell_deg, 6),
+            "customers": r["customers"],
+            "orders": r["orders"],
+            "revenue": money(r["revenue"]),
+        }
+        for r in rows
+    ]
+    return Result(columns=["lat", "lon", "customers", "orders", "revenue"], rows=out)
+
+
+@analysis("customers/top/", filters=(*BASE_FILTERS, "limit"))
+def top_customers_by_orders(*, filters: Filters, scope: Scope) -> Result:
+    """Top customers by purchase frequency: the `limit` (default 10) who ordered most often.
+
+    `orders` counts a customer's orders in scope matching the filters (orders holding a
+    matching product with a product filter); `revenue` (USD) is the sum of their totals
+    (matching items only with a product filter); `average_order_value` = revenue / orders
+    (USD, to the cent). `first_order` and `last_order` are the local dates of their first and
+    last such order. `home_city` and `home_state` are the customer's home, derived at import
+    (None when unknown). Ranked by orders, then revenue, both descending, then customer ID.
+    """
+    qs, prefix, measures = sales_queryset(filters, scope)
+    del measures["customers"]
+    rows = (
+        qs.values(
+            cid=F(f"{prefix}customer_id"),
+            home_city=F(f"{prefix}customer__city"),
+            home_state=F(f"{prefix}customer__state_abbr"),
+        )
+        .annotate(**measures, first=Min(f"{prefix}ordered_at"), last=Max(f"{prefix}ordered_at"))
+        .order_by("-orders", Round(F("revenue"), 2).desc(), "cid")[: filters.limit]
+    )
+    out = [
+        {
+            "customer": r["cid"],
+            "orders": r["orders"],
+            "revenue": money(r["revenue"]),
+            "average_order_value": ratio(money(r["revenue"]), r["orders"]),
+            "first_order": to_local_date(r["first"]),
+            "last_order": to_local_date(r["last"]),
+            "home_city": r["home_city"] or None,
+            "home_state": r["home_state"] or None,
+        }
+        for r in rows
+    ]
+    return Result(columns=COLUMNS_TOP, rows=out)
+
+
+COLUMNS_TOP = [
+    "customer",
+    "orders",
+    "revenue",
+    "average_order_value",
+    "first_order",
+    "last_order",
+    "home_city",
+    "home_state",
+]
+
+MIN_ORDERS = Param(
+    "min_orders", int, 1, "Leave out customers with fewer orders", minimum=1, maximum=1000
+)
+
+
+@analysis(
+    "customers/avg_order/",
+    filters=(*BASE_FILTERS, "limit"),
+    params=(MIN_ORDERS,),
+    defaults={"limit": 50},
+)
+def average_order_value_by_customer(*, filters: Filters, scope: Scope, min_orders: int) -> Result:
+    """Average order value per customer: the `limit` (default 50) customers with the highest.
+
+    For each customer with at least `min_orders` (default 1) orders in scope matching the
+    filters: `orders`, `revenue` (USD, sum of order totals; matching items only with a
+    product filter) and `average_order_value` = revenue / orders (USD, to the cent). Ranked
+    by average order value descending, then customer ID. `meta`, over every such customer
+    (not only the rows returned): `customers`; `mean_customer_aov`, the plain mean of the
+    customers' average order values; `median_customer_aov`, their median (the mean of the two
+    middle values for an even count); `order_weighted_aov` = their revenue / their orders, in
+    which a frequent customer weighs more. All USD to the cent, zero without customers.
+    """
+    qs, prefix, measures = sales_queryset(filters, scope)
+    del measures["customers"]
+    per_customer = (
+        qs.values(cid=F(f"{prefix}customer_id"))
+        .annotate(**measures)
+        .filter(orders__gte=min_orders)
+        .annotate(aov=_rounded_aov())
+    )
+    rows = per_customer.order_by("-aov", "cid")[: filters.limit]
+    out = [
+        {
+            "customer": r["cid"],
+            "orders": r["orders"],
+            "revenue": money(r["revenue"]),
+            "average_order_value": ratio(money(r["revenue"]), r["orders"]),
+        }
+        for r in rows
+    ]
+    return Result(columns=COLUMNS_AOV, rows=out, meta=_aov_summary(per_customer))
+
+
+COLUMNS_AOV = ["customer", "orders", "revenue", "average_order_value"]
+
+
+def _aov_summary(per_customer: QuerySet) -> dict:
+    """Mean, median and order-weighted average order value over grouped customer rows."""
+    totals = per_customer.aggregate(
+        n=Count("cid"), mean_aov=Avg("aov"), all_orders=Sum("orders"), all_revenue=Sum("revenue")
+    )
+    n = totals["n"]
+    if not n:
+        zero = money(0)
+        return {
+            "customers": 0,
+            "mean_customer_aov": zero,
+            "median_customer_aov": zero,
+            "order_weighted_aov": zero,
+        }
+    # The median portably: the one or two middle rows in AOV order (no percentile in SQLite).
+    middle = per_customer.order_by("aov", "cid")[(n - 1) // 2 : n // 2 + 1]
+    values = [money(r["revenue"]) / r["orders"] for r in middle]
+    return {
+        "customers": n,
+        "mean_customer_aov": money(totals["mean_aov"]),
+        "median_customer_aov": money(sum(values) / len(values)),
+        "order_weighted_aov": ratio(money(totals["all_revenue"]), totals["all_orders"]),
+    }
+
+
+@analysis("customers/recurring/", filters=(*BASE_FILTERS, "granularity"))
+def recurring_customers_by_period(*, filters: Filters, scope: Scope) -> Result:
+    """Recurring customers: active, new and returning customers and repeat rate per period.
+
+    Per local calendar period (`granularity`, default month; `period` is its first day, every
+    period of the range present): `active_customers` placed an order in scope matching the
+    filters in the period; `new_customers` are those of them whose first order in scope ever
+    falls in the period; `returning_customers` are those who had ordered in scope before the
+    period start (active = new + returning). "In scope" history honours the store, state,
+    city and product filters but not the date range, so a customer seen before `date_from` is
+    not new. `repeat_rate` (%) = active customers with 2 or more orders in the period / active
+    customers × 100, rounded to 0.01. `meta`: `customers` with an order in the whole filtered
+    range, `recurring_customers` among them with 2 or more orders there, and
+    `recurring_share` (%) = recurring / customers × 100.
+    """
+    g = filters.granularity
+    orders = scoped_orders(filters, scope)
+    history = scoped_orders(replace(filters, date_from=None, date_to=None), scope)
+    per_period = (
+        orders.annotate(period=trunc(g))
+        .values("period")
+        .annotate(
+            active=Count("customer_id", distinct=True),
+            returning=Count("customer_id", distinct=True, filter=Q(pk__in=_returning(history, g))),
+            repeaters=Count("customer_id", distinct=True, filter=Q(pk__in=_repeats(orders, g))),
+        )
+        .order_by("period")
+    )
+    by_period = {to_local_date(r["period"]): r for r in per_period}
+    return Result(
+        columns=COLUMNS_RECURRING,
+        rows=_fill_recurring(filters, by_period),
+        meta=_recurring_summary(orders),
+    )
+
+
+COLUMNS_RECURRING = [
+    "period",
+    "active_customers",
+    "new_customers",
+    "returning_customers",
+    "repeat_rate",
+]
+
+
+def _returning(history: QuerySet, granularity: str) -> QuerySet:
+    """IDs of the orders whose customer's first order in `history` is in an earlier period."""
+    first_at = Window(Min("ordered_at"), partition_by=[F("customer_id")])
+    return (
+        history.annotate(first_period=trunc(granularity, first_at), period=trunc(granularity))
+        .filter(first_period__lt=F("period"))
+        .values("pk")
+    )
+
+
+def _repeats(orders: QuerySet, granularity: str) -> QuerySet:
+    """IDs of the orders whose customer's previous order in `orders` is in the same period."""
+    previous_at = Window(
+        Lag("ordered_at"),
+        partition_by=[F("customer_id")],
+        order_by=[F("ordered_at").asc(), F("pk").asc()],
+    )
+    return (
+        orders.annotate(previous_period=trunc(granularity, previous_at), period=trunc(granularity))
+        .filter(previous_period=F("period"))
+        .values("pk")
+    )
+
+
+def _fill_recurring(filters: Filters, by_period: dict) -> list[dict]:
+    if not by_period and not (filters.date_from and filters.date_to):
+        return []
+    first = filters.date_from or min(by_period)
+    last = filters.date_to or max(by_period)
+    out = []
+    for start in periods(first, last, filters.granularity):
+        r = by_period.get(start, {"active": 0, "returning": 0, "repeaters": 0})
+        out.append(
+            {
+                "period": start,
+                "active_customers": r["active"],
+                "new_customers": r["active"] - r["returning"],
+                "returning_customers": r["returning"],
+                "repeat_rate": percent(r["repeaters"], r["active"]),
+            }
+        )
+    return out
+
+
+def _recurring_summary(orders: QuerySet) -> dict:
+    totals = (
+        orders.values("customer_id")
+        .annotate(n=Count("id"))
+        .aggregate(
+            customers=Count("customer_id"), recurring=Count("customer_id", filter=Q(n__gte=2))
+        )
+    )
+    return {
+        "customers": totals["customers"],
+        "recurring_customers": totals["recurring"],
+        "recurring_share": percent(totals["recurring"], totals["customers"]),
+    }

@@ -1,0 +1,688 @@
+"""Geographic analyses: customer-store distances, assignment by proximity, white spots, market
+penetration per catchment, and candidate sites for new stores.
+
+Distances are great-circle (haversine) distances on a sphere of radius 6371.0088 km, the
+figure the importer uses for `Customer.nearest_store_km`. Kilometres are floats rounded to
+6 decimals, coordinates (degrees) to 6 decimals, percentages and per-customer ratios Decimals
+rounded to 2 decimals, money Decimals in USD rounded to the cent.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+import numpy as np
+from django.db.models import (
+    Avg,
+    Count,
+    Exists,
+    F,
+    FloatField,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.expressions import Combinable
+from django.db.models.functions import ASin, Coalesce, Cos, Floor, Power, Radians, Sin, Sqrt
+
+from accounts.scope import Scope
+from analytics.filters import Filters
+from analytics.registry import BASE_FILTERS, Param, analysis
+from analytics.services.base import (
+    LINE_TOTAL,
+    MONEY,
+    Result,
+    money,
+    ratio,
+    sales_by,
+    scoped_items,
+    scoped_orders,
+)
+from customers.models import Customer
+from dataset.geo import EARTH_RADIUS_KM, haversine_km, nearest_points
+from stores.models import Store
+
+KM_PER_DEGREE = EARTH_RADIUS_KM * math.pi / 180  # along a meridian
+# Customer x candidate distances computed at once by the site search (bounds memory).
+_CHUNK_CELLS = 2_000_000
+
+RADIUS_KM = Param(
+    "radius_km", float, 25.0, "Distance (km) from a store beyond which nobody is served", 0, 1000
+)
+CELL_KM = Param(
+    "cell_km", float, 10.0, "Side (km) of the grid cells customers are grouped in", 0.5, 2000
+)
+
+
+# --- building blocks -------------------------------------------------------------------------
+
+
+def haversine(lat1: Combinable, lon1: Combinable, lat2: Combinable, lon2: Combinable):
+    """Database expression: great-circle distance in km between two points given in degrees."""
+    phi1, phi2 = Radians(lat1), Radians(lat2)
+    a = Power(Sin((phi2 - phi1) / Value(2.0)), 2) + Cos(phi1) * Cos(phi2) * Power(
+        Sin((Radians(lon2) - Radians(lon1)) / Value(2.0)), 2
+    )
+    return Value(2 * EARTH_RADIUS_KM, output_field=FloatField()) * ASin(Sqrt(a))
+
+
+def _order_km(prefix: str = ""):
+    """Distance (km) from an order's customer to the order's store."""
+    c, s = f"{prefix}customer__", f"{prefix}store__"
+    return haversine(F(c + "latitude"), F(c + "longitude"), F(s + "latitude"), F(s + "longitude"))
+
+
+def _km(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 6)
+
+
+def _pct(part: int | Decimal, whole: int | Decimal) -> Decimal:
+    """part / whole in percent, 2 decimals; 0.00 when whole is zero."""
+    return ratio(100 * Decimal(part), whole)
+
+
+def stores_in_view(filters: Filters, scope: Scope) -> QuerySet[Store]:
+    """The stores in scope matching the store, state and city filters."""
+    qs = scope.stores()
+    if filters.store:
+        qs = qs.filter(id__in=filters.store)
+    if filters.state:
+        qs = qs.filter(state_abbr__in=filters.state)
+    if filters.city:
+        qs = qs.filter(city__iexact=filters.city)
+    return qs
+
+
+def _first_orders(filters: Filters, scope: Scope, *per: str) -> QuerySet:
+    """IDs of the first order in view (the lowest ID) of each customer, or of each group of
+    the customer and the `per` fields (e.g. the store): a subquery that lets a grouped query
+    count each customer-store pair once."""
+    groups = scoped_orders(filters, scope).order_by().values("customer", *per)
+    return groups.annotate(first=Min("id")).values("first")
+
+
+def sales_measures(filters: Filters, scope: Scope) -> tuple[QuerySet, str, dict]:
+    """What `sales_by` groups: the queryset, the path prefix to the order, and the `orders`
+    and `revenue` aggregates (order totals, or with a product filter the matching items)."""
+    if filters.has_product_filter:
+        measures = {"orders": Count("order_id", distinct=True), "revenue": Sum(LINE_TOTAL)}
+        return scoped_items(filters, scope), "order__", measures
+    return scoped_orders(filters, scope), "", {"orders": Count("id"), "revenue": Sum("total")}
+
+
+def customer_sales(filters: Filters, scope: Scope):
+    """Expressions on Customer: (has an order, orders, revenue in USD) over the customer's
+    orders in view. Revenue is the sum of order totals, or with a product filter the matching
+    items' line totals, as in `sales_by`.
+    """
+    orders = scoped_orders(filters, scope).filter(customer=OuterRef("pk"))
+    count = orders.order_by().values("customer").annotate(n=Count("id")).values("n")
+    if filters.has_product_filter:
+        items = scoped_items(filters, scope).filter(order__customer=OuterRef("pk"))
+        revenue = items.order_by().values("order__customer").annotate(v=Sum(LINE_TOTAL))
+    else:
+        revenue = orders.order_by().values("customer").annotate(v=Sum("total"))
+    return (
+        Exists(orders),
+        Coalesce(Subquery(count), 0),
+        Coalesce(Subquery(revenue.values("v")), Value(Decimal("0")), output_field=MONEY),
+    )
+
+
+def ordering_customers(filters: Filters, scope: Scope) -> QuerySet[Customer]:
+    """Customers with at least one order in view, annotated `n_orders` and `revenue` (USD)."""
+    has_order, n_orders, revenue = customer_sales(filters, scope)
+    return Customer.objects.filter(has_order).annotate(n_orders=n_orders, revenue=revenue)
+
+
+def grid_cells(customers: QuerySet[Customer], cell_km: float) -> QuerySet:
+    """`customers` grouped into a grid of cells about `cell_km` on a side: rows of `cell_km`
+    in latitude, each cut into columns of `cell_km` measured at the row's middle latitude."""
+    step = cell_km / KM_PER_DEGREE
+    row = Floor(F("latitude") / Value(step))
+    middle = Radians((row + Value(0.5)) * Value(step))
+    column = Floor(F("longitude") * Cos(middle) / Value(step))
+    return (
+        customers.annotate(cell_row=row, cell_col=column)
+        .values("cell_row", "cell_col")
+        .annotate(customers=Count("id"), lat=Avg("latitude"), lon=Avg("longitude"))
+        .order_by("cell_row", "cell_col")
+    )
+
+
+def _nearest_stores(lats: list[float], lons: list[float]) -> tuple[list[str], np.ndarray]:
+    """For each point, the nearest store of the whole chain (id) and its distance in km."""
+    chain = list(Store.objects.order_by("id").values_list("id", "latitude", "longitude"))
+    ids, s_lat, s_lon = zip(*chain, strict=True)
+    index, km = nearest_points(lats, lons, s_lat, s_lon)
+    return [ids[i] for i in index], km
+
+
+# --- geo/distance/ ----------------------------------------------------------------------------
+
+
+def _distance_measures(filters: Filters, scope: Scope, *customer_per: str) -> dict:
+    """Aggregates over orders: each pair once, each customer once per `customer_per` group."""
+    pairs, customers = (_first_orders(filters, scope, *p) for p in (("store",), customer_per))
+    return {
+        "orders": Count("id"),
+        "customers": Count("customer_id", distinct=True),
+        "avg_order_distance_km": Avg("km"),
+        "avg_customer_distance_km": Avg("km", filter=Q(id__in=pairs)),
+        "avg_nearest_store_km": Avg("customer__nearest_store_km", filter=Q(id__in=customers)),
+    }
+
+
+@analysis("geo/distance/", filters=BASE_FILTERS)
+def customer_distance_by_state(*, filters: Filters, scope: Scope) -> Result:
+    """Customer-store distance: how far customers travel to the stores they order from, by state.
+
+    One row per store state (USPS code) with orders in view. `orders` and `customers` count
+    the orders and distinct ordering customers. `avg_order_distance_km` is the mean over
+    orders of the great-circle distance from the ordering customer's home to the order's store;
+    `avg_customer_distance_km` the same mean with each distinct customer-store pair counted
+    once; `avg_nearest_store_km` the mean of the customers' distance to their nearest store
+    of the chain (`Customer.nearest_store_km`), each customer once (customers whose nearest
+    store is not derived are left out of that mean). `meta` holds the same figures over all
+    states, a customer ordering in two states counted once. Kilometres, 6 decimals.
+    With a product filter, only orders holding a matching product count.
+    """
+    qs = scoped_orders(filters, scope).annotate(km=_order_km())
+    grouped = (
+        qs.values(state=F("store__state_abbr"))
+        .annotate(**_distance_measures(filters, scope, "store__state_abbr"))
+        .order_by("state")
+    )
+    overall = qs.aggregate(**_distance_measures(filters, scope))
+    return Result(
+        columns=COLUMNS_DISTANCE,
+        rows=[_distance_row(r) for r in grouped],
+        meta=_distance_row(overall, ("orders", "customers")),
+    )
+
+
+def _distance_row(row: dict, counts: tuple[str, ...] = ("state", "orders", "customers")) -> dict:
+    out = {k: row[k] for k in counts}
+    out.update({k: _km(row[k]) for k in COLUMNS_DISTANCE[3:]})
+    return out
+
+
+COLUMNS_DISTANCE = [
+    "state",
+    "orders",
+    "customers",
+    "avg_order_distance_km",
+    "avg_customer_distance_km",
+    "avg_nearest_store_km",
+]
+
+
+# --- geo/assignment/ --------------------------------------------------------------------------
+
+
+@dataclass
+class _Assignment:
+    main: str
+    nearest: str
+    extra_km: float  # distance to the main store minus distance to the nearest
+
+
+def _assignments(filters: Filters, scope: Scope) -> list[_Assignment]:
+    """Each ordering customer's main store in view (most orders, then more revenue, then
+    lower store id) against their nearest store of the chain."""
+    pairs = sales_by(
+        filters,
+        scope,
+        {
+            "customer_key": lambda p: F(p + "customer_id"),
+            "store_key": lambda p: F(p + "store_id"),
+            "nearest": lambda p: F(p + "customer__nearest_store_id"),
+            "nearest_km": lambda p: F(p + "customer__nearest_store_km"),
+            "km": _order_km,
+        },
+    )
+    best: dict[str, tuple] = {}
+    for r in pairs:
+        if r["nearest"] is None:
+            continue
+        rank = (-r["orders"], -r["revenue"], r["store_key"])
+        if r["customer_key"] not in best or rank < best[r["customer_key"]][0]:
+            best[r["customer_key"]] = (rank, r)
+    return [
+        _Assignment(r["store_key"], r["nearest"], r["km"] - r["nearest_km"])
+        for _, r in best.values()
+    ]
+
+
+@analysis("geo/assignment/", filters=BASE_FILTERS)
+def customer_assignment_by_store(*, filters: Filters, scope: Scope) -> Result:
+    """Customer assignment: main store versus nearest store, by store.
+
+    Customers are those with an order in view (scope and filters). A customer's main store is
+    the store in view with most of their orders (ties: more revenue, then lower store ID); their
+    nearest store is the chain's store nearest to their home (`Customer.nearest_store`,
+    customers without one are left out). Per store in view: `customers_main` (customers whose
+    main store it is), `nearest_here` (those customers whose nearest store it is),
+    `main_is_nearest`, `main_elsewhere` (main store here, nearest store another) and
+    `share_matching` = main_is_nearest / customers_main in percent (2 decimals).
+    `meta`: `customers`, `differing` (main store is not the nearest), `share_differing_pct`,
+    `avg_extra_km` (mean over the differing customers of the distance to the main store minus
+    the distance to the nearest, km; null when none differ).
+    """
+    assignments = _assignments(filters, scope)
+    main = Counter(a.main for a in assignments)
+    nearest = Counter(a.nearest for a in assignments)
+    matching = Counter(a.main for a in assignments if a.main == a.nearest)
+    rows = [
+        {
+            "store": s.id,
+            "city": s.city,
+            "state": s.state_abbr,
+            "customers_main": main[s.id],
+            "nearest_here": nearest[s.id],
+            "main_is_nearest": matching[s.id],
+            "main_elsewhere": main[s.id] - matching[s.id],
+            "share_matching": _pct(matching[s.id], main[s.id]),
+        }
+        for s in stores_in_view(filters, scope)
+    ]
+    differ = [a.extra_km for a in assignments if a.main != a.nearest]
+    meta = {
+        "customers": len(assignments),
+        "differing": len(differ),
+        "share_differing_pct": _pct(len(differ), len(assignments)),
+        "avg_extra_km": _km(sum(differ) / len(differ)) if differ else None,
+    }
+    return Result(columns=COLUMNS_ASSIGNMENT, rows=rows, meta=meta)
+
+
+COLUMNS_ASSIGNMENT = [
+    "store",
+    "city",
+    "state",
+    "customers_main",
+    "nearest_here",
+    "main_is_nearest",
+    "main_elsewhere",
+    "share_matching",
+]
+
+
+# --- geo/white_spot/ --------------------------------------------------------------------------
+
+
+@analysis(
+    "geo/white_spot/",
+    filters=BASE_FILTERS,
+    params=(
+        Param("min_customers", int, 20, "Fewest customers a cell needs", 1, 1_000_000),
+        RADIUS_KM,
+        CELL_KM,
+    ),
+)
+def white_spots_by_cell(
+    *, filters: Filters, scope: Scope, min_customers: int, radius_km: float, cell_km: float
+) -> Result:
+    """White spots: areas with many customers and no store nearby, by grid cell.
+
+    Customers are those with an order in view (scope and filters), so a store manager sees
+    the white spots around their own customers. They are grouped into a grid of cells about
+    `cell_km` km on a side (default 10). A cell holding at least `min_customers` customers
+    (default 20) whose centroid (`lat`, `lon`: the mean of their coordinates, degrees) lies
+    farther than `radius_km` km (default 25) from every store of the chain is a white spot.
+    Per white spot: `customers`, their `orders` and `revenue` in view (USD; with a product
+    filter, the matching items), `nearest_store` (its ID; null when it is not one of your
+    stores) and `nearest_store_km`. Most customers first. `meta`: `cells` (cells with at least
+    `min_customers` customers) and `white_spot_customers`.
+    """
+    cells = list(
+        grid_cells(ordering_customers(filters, scope), cell_km)
+        .annotate(cell_orders=Sum("n_orders"), cell_revenue=Sum("revenue"))
+        .filter(customers__gte=min_customers)
+    )
+    rows = []
+    if cells:
+        ids, km = _nearest_stores([c["lat"] for c in cells], [c["lon"] for c in cells])
+        rows = [
+            _white_spot_row(c, store, d, scope)
+            for c, store, d in zip(cells, ids, km, strict=True)
+            if d > radius_km
+        ]
+    rows.sort(key=lambda r: (-r["customers"], r["lat"], r["lon"]))
+    meta = {"cells": len(cells), "white_spot_customers": sum(r["customers"] for r in rows)}
+    return Result(columns=COLUMNS_WHITE_SPOT, rows=rows, meta=meta)
+
+
+def _white_spot_row(cell: dict, store: str, km: float, scope: Scope) -> dict:
+    return {
+        "lat": round(cell["lat"], 6),
+        "lon": round(cell["lon"], 6),
+        "customers": cell["customers"],
+        "orders": cell["cell_orders"],
+        "revenue": money(cell["cell_revenue"]),
+        "nearest_store": store if scope.allows(store) else None,
+        "nearest_store_km": _km(km),
+    }
+
+
+COLUMNS_WHITE_SPOT = [
+    "lat",
+    "lon",
+    "customers",
+    "orders",
+    "revenue",
+    "nearest_store",
+    "nearest_store_km",
+]
+
+
+# --- geo/low_penetration/ ---------------------------------------------------------------------
+
+
+def _catchments(filters: Filters, scope: Scope) -> dict[str, dict]:
+    """Per store in view: its catchment customers, and those who ordered at any store in scope
+    within the date and product filters."""
+    anywhere = customer_sales(replace(filters, store=(), state=(), city=None), scope)[0]
+    customers = Customer.objects.filter(nearest_store__in=stores_in_view(filters, scope))
+    rows = (
+        scope.filter(customers, store_field="nearest_store")
+        .annotate(anywhere=anywhere)
+        .values("nearest_store")
+        .annotate(catchment=Count("id"), ordering=Count("id", filter=Q(anywhere=True)))
+        .order_by("nearest_store")
+    )
+    return {r["nearest_store"]: r for r in rows}
+
+
+def _sales_to_catchment(filters: Filters, scope: Scope) -> dict[str, dict]:
+    """Per store: catchment customers who ordered there (`ordering_here`), orders, revenue."""
+    qs, p, measures = sales_measures(filters, scope)
+    rows = (
+        qs.filter(**{f"{p}store": F(f"{p}customer__nearest_store")})
+        .values(store_key=F(f"{p}store_id"))
+        .annotate(ordering_here=Count(f"{p}customer_id", distinct=True), **measures)
+        .order_by("store_key")
+    )
+    return {r["store_key"]: r for r in rows}
+
+
+@analysis(
+    "geo/low_penetration/",
+    filters=BASE_FILTERS,
+    params=(
+        Param(
+            "min_penetration_pct",
+            float,
+            50.0,
+            "Penetration (%) below which a store is flagged",
+            0,
+            100,
+        ),
+        Param(
+            "min_orders_per_customer",
+            float,
+            2.0,
+            "Orders per ordering customer below which a store is flagged",
+            0,
+            10_000,
+        ),
+    ),
+)
+def market_penetration_by_store(
+    *, filters: Filters, scope: Scope, min_penetration_pct: float, min_orders_per_customer: float
+) -> Result:
+    """Low market penetration: how many of the customers living nearest to a store order there.
+
+    A store's catchment is the customers whose nearest store of the chain is that store
+    (`Customer.nearest_store`). Per store in view: `catchment_customers`;
+    `ordering_customers`, those who ordered at any of your stores within the date and product
+    filters (the store, state and city filters choose the rows, not these orders);
+    `ordering_here`, those who ordered at this store; `penetration_pct` = ordering_here /
+    catchment_customers in percent; `orders_per_ordering_customer` = their orders here /
+    ordering_here; `revenue_per_catchment_customer` = their revenue here (USD; with a product
+    filter, the matching items) / catchment_customers.
+    A store is flagged when penetration_pct < `min_penetration_pct` (default 50) or
+    orders_per_ordering_customer < `min_orders_per_customer` (default 2); `reason` says why.
+    Ratios have 2 decimals. Every store in view, lowest penetration first.
+    """
+    catchments, sales = _catchments(filters, scope), _sales_to_catchment(filters, scope)
+    rows = [
+        _penetration_row(
+            s,
+            {**catchments.get(s.id, {}), **sales.get(s.id, {})},
+            min_penetration_pct,
+            min_orders_per_customer,
+        )
+        for s in stores_in_view(filters, scope)
+    ]
+    rows.sort(key=lambda r: (r["penetration_pct"], r["store"]))
+    return Result(columns=COLUMNS_PENETRATION, rows=rows)
+
+
+def _penetration_row(store: Store, f: dict, min_pct: float, min_orders: float) -> dict:
+    catchment, here = f.get("catchment", 0), f.get("ordering_here", 0)
+    penetration = _pct(here, catchment)
+    per_customer = ratio(f.get("orders", 0), here)
+    reasons = []
+    if penetration < min_pct:
+        reasons.append(
+            f"Penetration {penetration}% is below {min_pct:g}%: {here} of the {catchment} "
+            "customers living nearest to this store order here."
+        )
+    if per_customer < min_orders:
+        reasons.append(
+            f"Customers who order here place {per_customer} orders each, fewer than {min_orders:g}."
+        )
+    return {
+        "store": store.id,
+        "city": store.city,
+        "state": store.state_abbr,
+        "catchment_customers": catchment,
+        "ordering_customers": f.get("ordering", 0),
+        "ordering_here": here,
+        "penetration_pct": penetration,
+        "orders_per_ordering_customer": per_customer,
+        "revenue_per_catchment_customer": ratio(money(f.get("revenue")), catchment),
+        "flag": bool(reasons),
+        "reason": " ".join(reasons),
+    }
+
+
+COLUMNS_PENETRATION = [
+    "store",
+    "city",
+    "state",
+    "catchment_customers",
+    "ordering_customers",
+    "ordering_here",
+    "penetration_pct",
+    "orders_per_ordering_customer",
+    "revenue_per_catchment_customer",
+    "flag",
+    "reason",
+]
+
+
+# --- geo/potential_locations/ -----------------------------------------------------------------
+
+
+@dataclass
+class _Underserved:
+    """The under-served customers, as arrays (one entry per customer)."""
+
+    lat: np.ndarray
+    lon: np.ndarray
+    km_now: np.ndarray
+    orders: np.ndarray
+    cents: np.ndarray
+    places: list[tuple[str, str]]
+
+    @classmethod
+    def of(cls, customers: QuerySet[Customer], radius_km: float) -> _Underserved:
+        rows = list(
+            customers.filter(nearest_store_km__gt=radius_km)
+            .order_by("id")
+            .values_list(
+                "latitude",
+                "longitude",
+                "nearest_store_km",
+                "n_orders",
+                "revenue",
+                "city",
+                "state_abbr",
+            )
+        )
+        cols = list(zip(*rows, strict=True)) or [()] * 7
+        return cls(
+            lat=np.array(cols[0], dtype=float),
+            lon=np.array(cols[1], dtype=float),
+            km_now=np.array(cols[2], dtype=float),
+            orders=np.array(cols[3], dtype=np.int64),
+            cents=np.array([int(money(v) * 100) for v in cols[4]], dtype=np.int64),
+            places=list(zip(cols[5], cols[6], strict=True)),
+        )
+
+
+@dataclass
+class _Pairs:
+    """Customer-candidate pairs within reach: customer index, candidate index, km."""
+
+    customer: np.ndarray
+    site: np.ndarray
+    km: np.ndarray
+
+
+def _pairs_within(people: _Underserved, sites: list[dict], min_saving_km: float) -> _Pairs:
+    """Every pair whose distance is at most the customer's distance now minus the saving."""
+    s_lat = np.array([s["lat"] for s in sites])[np.newaxis, :]
+    s_lon = np.array([s["lon"] for s in sites])[np.newaxis, :]
+    reach = people.km_now - min_saving_km
+    parts = []
+    step = max(1, _CHUNK_CELLS // len(sites))
+    for start in range(0, len(reach), step):
+        part = slice(start, start + step)
+        km = haversine_km(people.lat[part, None], people.lon[part, None], s_lat, s_lon)
+        i, j = np.nonzero(km <= reach[part, None])
+        parts.append((i + start, j, km[i, j]))
+    customer, site, km = (np.concatenate(x) for x in zip(*parts, strict=True))
+    return _Pairs(customer=customer, site=site, km=km)
+
+
+@dataclass
+class _Pick:
+    site: int
+    customers: np.ndarray
+    km_before: np.ndarray
+    km_after: np.ndarray
+
+
+def _greedy_sites(
+    pairs: _Pairs, people: _Underserved, n_sites: int, n_picks: int, min_saving_km: float
+) -> list[_Pick]:
+    """Pick sites one by one, each winning the most revenue among customers it would bring
+    at least `min_saving_km` closer than their current store or already picked site.
+    Ties: more customers won, then more km saved, then the first candidate."""
+    current = people.km_now.copy()
+    picks: list[_Pick] = []
+    for _ in range(n_picks):
+        now = current[pairs.customer]
+        won = (pairs.km <= now - min_saving_km) & (pairs.km < now)
+        sites, who = pairs.site[won], pairs.customer[won]
+        count = np.bincount(sites, minlength=n_sites)
+        gain = np.bincount(sites, weights=people.cents[who], minlength=n_sites)
+        saved = np.bincount(sites, weights=(now - pairs.km)[won], minlength=n_sites)
+        best = int(np.lexsort((np.arange(n_sites), -saved, -count, -gain))[0])
+        if count[best] == 0:
+            break
+        chosen = won & (pairs.site == best)
+        customers = pairs.customer[chosen]
+        picks.append(_Pick(best, customers, current[customers], pairs.km[chosen]))
+        current[customers] = pairs.km[chosen]
+    return picks
+
+
+@analysis(
+    "geo/potential_locations/",
+    filters=BASE_FILTERS,
+    params=(
+        Param("sites", int, 5, "How many sites to propose", 1, 50),
+        RADIUS_KM,
+        Param("min_saving_km", float, 5.0, "Km a site must save a customer to win them", 0, 1000),
+        CELL_KM,
+    ),
+)
+def potential_sites_by_rank(
+    *,
+    filters: Filters,
+    scope: Scope,
+    sites: int,
+    radius_km: float,
+    min_saving_km: float,
+    cell_km: float,
+) -> Result:
+    """Potential store locations: sites bringing under-served customers closer, best first.
+
+    Customers are those with an order in view (scope and filters); one is under-served when
+    their nearest store of the chain is farther than `radius_km` km (default 25). Candidate
+    sites are the centroids of the grid cells (about `cell_km` km on a side, default 10) of
+    the customers. A greedy search picks `sites` sites (default 5, 1-50): each time the
+    candidate that wins the most revenue, a customer being won when the site is at least
+    `min_saving_km` km (default 5) closer than where they are served now; the customers won
+    are then served by that site (a later site can win them again by being closer still).
+    Ties: more customers won, then more km saved. Fewer rows when no candidate wins anyone.
+    Per site: `rank`, `lat`, `lon` (degrees), `nearest_city`, `nearest_state` (the most common
+    city of the customers won, ties alphabetical), `customers_won`, their `orders` and
+    `revenue_at_stake` in view (USD; with a product filter, the matching items),
+    `avg_distance_now_km`, `avg_distance_new_km` and `distance_saved_km` (total).
+    `meta`: `underserved_customers`, `candidates`.
+    """
+    customers = ordering_customers(filters, scope)
+    people = _Underserved.of(customers, radius_km)
+    candidates = list(grid_cells(customers, cell_km)) if len(people.lat) else []
+    meta = {"underserved_customers": len(people.lat), "candidates": len(candidates)}
+    if not candidates:
+        return Result(columns=COLUMNS_SITES, rows=[], meta=meta)
+    pairs = _pairs_within(people, candidates, min_saving_km)
+    picks = _greedy_sites(pairs, people, len(candidates), sites, min_saving_km)
+    rows = [_site_row(rank, candidates[p.site], p, people) for rank, p in enumerate(picks, 1)]
+    return Result(columns=COLUMNS_SITES, rows=rows, meta=meta)
+
+
+def _site_row(rank: int, cell: dict, pick: _Pick, people: _Underserved) -> dict:
+    places = Counter(people.places[i] for i in pick.customers if people.places[i][0])
+    city, state = min(places.items(), key=lambda kv: (-kv[1], kv[0]))[0] if places else (None,) * 2
+    return {
+        "rank": rank,
+        "lat": round(cell["lat"], 6),
+        "lon": round(cell["lon"], 6),
+        "nearest_city": city,
+        "nearest_state": state,
+        "customers_won": len(pick.customers),
+        "orders": int(people.orders[pick.customers].sum()),
+        "revenue_at_stake": money(Decimal(int(people.cents[pick.customers].sum())) / 100),
+        "avg_distance_now_km": _km(pick.km_before.mean()),
+        "avg_distance_new_km": _km(pick.km_after.mean()),
+        "distance_saved_km": _km((pick.km_before - pick.km_after).sum()),
+    }
+
+
+COLUMNS_SITES = [
+    "rank",
+    "lat",
+    "lon",
+    "nearest_city",
+    "nearest_state",
+    "customers_won",
+    "orders",
+    "revenue_at_stake",
+    "avg_distance_now_km",
+    "avg_distance_new_km",
+    "distance_saved_km",
+]

@@ -1,0 +1,584 @@
+"""Store analyses: sales per store and per state, the trend against the chain and the previous
+period, customer reach and distance, the product mix of each store."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from django.db.models import (
+    Aggregate,
+    Avg,
+    Count,
+    Exists,
+    F,
+    Field,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    Window,
+)
+from django.db.models.expressions import Combinable
+from django.db.models.functions import (
+    ASin,
+    Coalesce,
+    Cos,
+    Least,
+    Power,
+    Radians,
+    Rank,
+    RowNumber,
+    Sin,
+    Sqrt,
+)
+from django.db.models.lookups import LessThanOrEqual
+
+from accounts.scope import Scope
+from analytics.filters import Filters
+from analytics.registry import BASE_FILTERS, Param, analysis
+from analytics.services.base import (
+    LINE_TOTAL,
+    MONEY,
+    Result,
+    money,
+    period_start,
+    periods,
+    ratio,
+    sales_by,
+    scoped_items,
+    scoped_orders,
+    to_local_date,
+    trunc,
+)
+from customers.models import Customer
+from stores.models import Store
+
+EARTH_RADIUS_KM = 6371.0088  # mean Earth radius, as the importer's nearest-store search uses
+INTEGER = IntegerField()
+FLOAT = FloatField()
+
+
+# Helpers (candidates for base.py: other areas need stores, percentages and distances too).
+
+
+def stores_in(filters: Filters, scope: Scope) -> QuerySet[Store]:
+    """The stores in scope matching the store filters (`store`, `state`, `city`)."""
+    qs = scope.filter(Store.objects.all(), "id")
+    if filters.store:
+        qs = qs.filter(id__in=filters.store)
+    if filters.state:
+        qs = qs.filter(state_abbr__in=filters.state)
+    if filters.city:
+        qs = qs.filter(city__iexact=filters.city)
+    return qs
+
+
+def percent(part: Decimal | int | float, whole: Decimal | int | float) -> Decimal | None:
+    """part / whole × 100, rounded to 0.01; None when `whole` is zero (undefined)."""
+    if not whole:
+        return None
+    return money(Decimal(part) * 100 / Decimal(whole))
+
+
+def change_pct(value: Decimal | int | float, base: Decimal | int | float) -> Decimal | None:
+    """(value - base) / base × 100, rounded to 0.01; None when `base` is zero."""
+    if not base:
+        return None
+    return money((Decimal(value) - Decimal(base)) * 100 / Decimal(base))
+
+
+def km(value: float | None) -> float | None:
+    """A distance in km rounded to the metre."""
+    return None if value is None else round(value, 3)
+
+
+def distance_km(lat1, lon1, lat2, lon2) -> Combinable:
+    """Haversine great-circle distance in km between two points given in degrees, as a database
+    expression (field names, F() or OuterRef()), on a sphere of radius 6371.0088 km."""
+    lat1, lon1, lat2, lon2 = (F(x) if isinstance(x, str) else x for x in (lat1, lon1, lat2, lon2))
+    phi1, phi2 = Radians(lat1), Radians(lat2)
+    half_dphi = Sin((phi2 - phi1) / Value(2.0))
+    half_dlambda = Sin(Radians(lon2 - lon1) / Value(2.0))
+    a = Power(half_dphi, 2) + Cos(phi1) * Cos(phi2) * Power(half_dlambda, 2)
+    # Rounding can push `a` a hair above 1 for antipodes; ASin would then fail.
+    return Value(2 * EARTH_RADIUS_KM) * ASin(Sqrt(Least(a, Value(1.0))))
+
+
+def scalar(qs: QuerySet, aggregate: Aggregate, output_field: Field, default=None) -> Combinable:
+    """One aggregate over `qs` (correlated through OuterRef) as a scalar subquery; `default`
+    replaces the NULL of an empty set."""
+    rows = qs.order_by().annotate(_all=Value(1)).values("_all").annotate(v=aggregate).values("v")
+    expr = Subquery(rows, output_field=output_field)
+    if default is None:
+        return expr
+    return Coalesce(expr, Value(default, output_field=output_field))
+
+
+def sales_source(filters: Filters, scope: Scope) -> tuple[QuerySet, str, dict[str, Aggregate]]:
+    """The rows to aggregate, the path from them to the order, and the sales measures.
+
+    Without a product filter: orders, with revenue = order totals and items = the orders' item
+    counts. With one (category, size, sku): the matching items, with revenue = quantity × unit
+    price, items = their quantity, orders and customers = those of the orders holding them.
+    """
+    if filters.has_product_filter:
+        return (
+            scoped_items(filters, scope),
+            "order__",
+            {
+                "orders": Count("order_id", distinct=True),
+                "revenue": Sum(LINE_TOTAL),
+                "customers": Count("order__customer_id", distinct=True),
+                "items": Sum("quantity"),
+            },
+        )
+    return (
+        scoped_orders(filters, scope),
+        "",
+        {
+            "orders": Count("id"),
+            "revenue": Sum("total"),
+            "customers": Count("customer_id", distinct=True),
+            "items": Sum("n_items"),
+        },
+    )
+
+
+def _avg_customer_km(filters: Filters, scope: Scope) -> Combinable:
+    """Mean distance to the outer store over the distinct customers with an order there.
+
+    Each customer counts through one order, their lowest-ID one at the store among the orders
+    matching the filters. (Cheaper than filtering every customer on an EXISTS: it reads only
+    the store's orders.)
+    """
+    orders = scoped_orders(filters, scope)
+    earlier = orders.filter(
+        store=OuterRef("store"), customer=OuterRef("customer"), id__lt=OuterRef("id")
+    )
+    once = orders.filter(~Exists(earlier), store=OuterRef("pk"))
+    here = distance_km(
+        "customer__latitude", "customer__longitude", OuterRef("latitude"), OuterRef("longitude")
+    )
+    return scalar(once, Avg(here), FLOAT)
+
+
+# Analyses.
+
+COLUMNS_SALES = [
+    "store",
+    "city",
+    "state",
+    "orders",
+    "revenue",
+    "average_order_value",
+    "customers",
+    "items",
+    "share_of_revenue",
+    "rank",
+]
+
+
+@analysis("stores/sales/", filters=(*BASE_FILTERS, "limit"), defaults={"limit": 100})
+def sales_by_store(*, filters: Filters, scope: Scope) -> Result:
+    """Sales per store: orders, revenue, customers and items, with share and rank.
+
+    Every store in scope matching the store filters is listed, with zeros when it has no order
+    in the range. `revenue` (USD) is the sum of order totals; with a product filter (category,
+    size, sku) the sum of quantity × unit price of the matching items, `orders` and `customers`
+    then count the orders holding one and their customers, and `items` their quantity (without
+    one, `items` is the orders' own item count). `customers` are distinct customers.
+    `average_order_value` = revenue / orders (USD). `share_of_revenue` is the store's percentage
+    of the revenue of all listed stores (0.01; empty when that is zero). `rank` is 1 for the
+    highest revenue; equal revenues share a rank. Rows are ordered by revenue, highest first,
+    then store ID; `limit` (default 100) keeps the first rows. `meta.revenue` is the total over
+    every store, including those cut by `limit`.
+    """
+    qs, prefix, aggregates = sales_source(filters, scope)
+    here = qs.filter(**{f"{prefix}store": OuterRef("pk")})
+    measures = {  # prefixed: Store has an `orders` relation
+        f"sales_{name}": scalar(here, agg, MONEY if name == "revenue" else INTEGER, default=0)
+        for name, agg in aggregates.items()
+    }
+    rows = (
+        stores_in(filters, scope)
+        .annotate(**measures)
+        .annotate(
+            total=Window(Sum("sales_revenue")),
+            rank=Window(Rank(), order_by=F("sales_revenue").desc()),
+        )
+        .order_by("-sales_revenue", "id")[: filters.limit]
+    )
+    out = [
+        {
+            "store": s.id,
+            "city": s.city,
+            "state": s.state_abbr,
+            "orders": s.sales_orders,
+            "revenue": money(s.sales_revenue),
+            "average_order_value": ratio(s.sales_revenue, s.sales_orders),
+            "customers": s.sales_customers,
+            "items": s.sales_items,
+            "share_of_revenue": percent(s.sales_revenue, s.total),
+            "rank": s.rank,
+        }
+        for s in rows
+    ]
+    total = money(rows[0].total) if out else money(0)
+    return Result(columns=COLUMNS_SALES, rows=out, meta={"revenue": total})
+
+
+COLUMNS_TREND = [
+    "store",
+    "period",
+    "revenue",
+    "orders",
+    "chain_average",
+    "vs_chain_pct",
+    "previous_revenue",
+    "vs_previous_pct",
+]
+
+
+@analysis("stores/sales_trend/", filters=(*BASE_FILTERS, "granularity"))
+def revenue_by_store_and_period(*, filters: Filters, scope: Scope) -> Result:
+    """Sales trend per store, against the chain average and the store's previous period.
+
+    One row per store (in scope, matching the store filters) and local calendar period
+    (`granularity`: day, week from Monday, month, quarter, year; default month; `period` is
+    the first day), every period from the first to the last of the date range (or of the data)
+    present, zero when empty. `revenue` (USD) and `orders` are defined as in stores/sales/.
+    `chain_average` (USD) is the period's revenue of all those stores divided by their number:
+    stores without sales in the period count (as zero), so it is the average per store, not
+    per selling store; `meta.stores` gives that number. `vs_chain_pct` = (revenue -
+    chain_average) / chain_average × 100. `previous_revenue` is the same store's revenue in the
+    calendar period just before (the month before, for months), even when that period lies
+    before `date_from` (it is then counted whole); `vs_previous_pct` = (revenue -
+    previous_revenue) / previous_revenue × 100. Percentages are rounded to 0.01 and empty when
+    their base is zero.
+    """
+    g = filters.granularity
+    keys = {  # not "store": that name is taken by Order.store
+        "store_ref": lambda p: F(p + "store_id"),
+        "period": lambda p: trunc(g, p + "ordered_at"),
+    }
+    cells = _cells(sales_by(filters, scope, keys))
+    chain = _chain_totals(filters, scope, keys["period"])
+    stores = list(stores_in(filters, scope).order_by("id").values_list("id", flat=True))
+    if not cells and not (filters.date_from and filters.date_to):
+        return Result(columns=COLUMNS_TREND, rows=[], meta={"stores": len(stores)})
+    first = filters.date_from or min(p for _, p in cells)
+    last = filters.date_to or max(p for _, p in cells)
+    spans = periods(first, last, g)
+    earlier = _period_before(filters, scope, keys, spans[0])
+    out = []
+    for store in stores:
+        previous = earlier.get(store, _NO_SALES)
+        for start in spans:
+            row = cells.get((store, start), _NO_SALES)
+            average = _Average(chain.get(start, money(0)), len(stores))
+            out.append(_trend_row(store, start, row, average, previous))
+            previous = row
+    return Result(columns=COLUMNS_TREND, rows=out, meta={"stores": len(stores)})
+
+
+_NO_SALES = {"orders": 0, "revenue": money(0)}
+
+
+def _cells(rows: list[dict]) -> dict[tuple[str, dt.date], dict]:
+    return {(r["store_ref"], to_local_date(r["period"])): r for r in rows}
+
+
+def _chain_totals(filters: Filters, scope: Scope, period) -> dict[dt.date, Decimal]:
+    rows = sales_by(filters, scope, {"period": period})
+    return {to_local_date(r["period"]): r["revenue"] for r in rows}
+
+
+def _period_before(filters: Filters, scope: Scope, keys: dict, first: dt.date) -> dict[str, dict]:
+    """Each store's sales in the whole period before `first`, the one holding `date_from`."""
+    if filters.date_from is None:
+        return {}  # the series starts with the data: nothing earlier matches the filters
+    start = period_start(first - dt.timedelta(days=1), filters.granularity)
+    earlier = replace(filters, date_from=start, date_to=filters.date_from - dt.timedelta(days=1))
+    cells = _cells(sales_by(earlier, scope, keys))
+    return {store: row for (store, period), row in cells.items() if period == start}
+
+
+@dataclass(frozen=True)
+class _Average:
+    """The chain's revenue in a period over the number of stores it is shared by."""
+
+    total: Decimal
+    stores: int
+
+
+def _trend_row(store: str, start: dt.date, row: dict, average: _Average, previous: dict) -> dict:
+    return {
+        "store": store,
+        "period": start,
+        "revenue": row["revenue"],
+        "orders": row["orders"],
+        "chain_average": money(Decimal(average.total) / average.stores),
+        # revenue vs total / stores, computed unrounded: revenue × stores vs total
+        "vs_chain_pct": change_pct(row["revenue"] * average.stores, average.total),
+        "previous_revenue": previous["revenue"],
+        "vs_previous_pct": change_pct(row["revenue"], previous["revenue"]),
+    }
+
+
+COLUMNS_STATES = [
+    "state",
+    "stores",
+    "orders",
+    "revenue",
+    "average_order_value",
+    "customers",
+    "revenue_per_store",
+    "share",
+]
+
+
+@analysis("stores/sales_by_state/")
+def sales_by_state(*, filters: Filters, scope: Scope) -> Result:
+    """Sales per state: stores, orders, revenue, customers, revenue per store and share.
+
+    One row per state (USPS code) holding a store in scope that matches the store filters;
+    `stores` counts those stores, with or without orders. `orders`, `revenue` (USD) and
+    `customers` (distinct in the state: a customer of two stores of the state counts once)
+    are defined as in stores/sales/. `average_order_value` = revenue / orders and
+    `revenue_per_store` = revenue / stores (USD). `share` is the state's percentage of the
+    revenue of all listed states (0.01; empty when that is zero). Ordered by revenue, highest
+    first, then state.
+    """
+    qs, prefix, aggregates = sales_source(filters, scope)
+    sales = {
+        r["state"]: r
+        for r in qs.values(state=F(f"{prefix}store__state_abbr")).annotate(**aggregates).order_by()
+    }
+    total = qs.aggregate(revenue=aggregates["revenue"])["revenue"] or 0
+    states = stores_in(filters, scope).values("state_abbr").annotate(n=Count("id")).order_by()
+    out = []
+    for state in states:
+        row = sales.get(state["state_abbr"], {"orders": 0, "revenue": 0, "customers": 0})
+        revenue = money(row["revenue"])
+        out.append(
+            {
+                "state": state["state_abbr"],
+                "stores": state["n"],
+                "orders": row["orders"],
+                "revenue": revenue,
+                "average_order_value": ratio(revenue, row["orders"]),
+                "customers": row["customers"],
+                "revenue_per_store": money(revenue / state["n"]),
+                "share": percent(revenue, total),
+            }
+        )
+    out.sort(key=lambda r: (-r["revenue"], r["state"]))
+    return Result(columns=COLUMNS_STATES, rows=out, meta={"revenue": money(total)})
+
+
+COLUMNS_REACH = [
+    "store",
+    "city",
+    "state",
+    "customers",
+    "catchment_customers",
+    "catchment_customers_ordering",
+    "reach_pct",
+    "customers_from_outside_catchment",
+    "avg_distance_km",
+]
+
+
+@analysis("stores/customer_reach/")
+def customer_reach_by_store(*, filters: Filters, scope: Scope) -> Result:
+    """Customer reach per store: its customers, its catchment, and how much of it orders.
+
+    For every store in scope matching the store filters: `customers` = distinct customers with
+    an order at the store in the range (with a product filter, an order holding a matching
+    product); `catchment_customers` = customers whose nearest store (derived at import by
+    great-circle distance) is this store, whether they order or not (dates and product
+    filters do not apply); `catchment_customers_ordering` = those of the catchment among the
+    store's `customers`; `reach_pct` = catchment_customers_ordering / catchment_customers ×
+    100 (0.01; empty for an empty catchment); `customers_from_outside_catchment` = customers -
+    catchment_customers_ordering (their nearest store is another one). `avg_distance_km` is
+    the mean haversine distance (km, sphere of radius 6371.0088 km, rounded to the metre) from
+    each of the store's customers, counted once, to this store; empty without customers.
+    Ordered by store ID.
+    """
+    orders = scoped_orders(filters, scope).filter(store=OuterRef("pk"))
+    catchment = scope.filter(Customer.objects.all(), "nearest_store")
+    distinct_customers = Count("customer_id", distinct=True)
+    rows = (
+        stores_in(filters, scope)
+        .annotate(
+            customers=scalar(orders, distinct_customers, INTEGER, 0),
+            catchment=scalar(
+                catchment.filter(nearest_store=OuterRef("pk")), Count("id"), INTEGER, 0
+            ),
+            reached=scalar(
+                orders.filter(customer__nearest_store=OuterRef("pk")),
+                distinct_customers,
+                INTEGER,
+                0,
+            ),
+            avg_km=_avg_customer_km(filters, scope),
+        )
+        .order_by("id")
+    )
+    out = [
+        {
+            "store": s.id,
+            "city": s.city,
+            "state": s.state_abbr,
+            "customers": s.customers,
+            "catchment_customers": s.catchment,
+            "catchment_customers_ordering": s.reached,
+            "reach_pct": percent(s.reached, s.catchment),
+            "customers_from_outside_catchment": s.customers - s.reached,
+            "avg_distance_km": km(s.avg_km),
+        }
+        for s in rows
+    ]
+    return Result(columns=COLUMNS_REACH, rows=out)
+
+
+COLUMNS_DISTANCE = [
+    "store",
+    "city",
+    "state",
+    "orders",
+    "customers",
+    "avg_distance_km",
+    "avg_customer_distance_km",
+]
+
+WITHIN_KM = Param(
+    "within_km",
+    float,
+    10.0,
+    "Radius (km) of the share of orders placed from near the store",
+    minimum=0.1,
+    maximum=1000,
+)
+
+
+@analysis("stores/avg_distance/", params=(WITHIN_KM,))
+def customer_distance_by_store(*, filters: Filters, scope: Scope, within_km: float) -> Result:
+    """Average distance from the ordering customers to each store, per order and per customer.
+
+    For every store in scope matching the store filters: `orders` and `customers` (distinct)
+    in the range (with a product filter, the orders holding a matching product);
+    `avg_distance_km` = mean over those orders of the haversine distance (km, sphere of radius
+    6371.0088 km) from the ordering customer to the store, so frequent customers weigh more;
+    `avg_customer_distance_km` = the same mean with each customer counted once. Both rounded to
+    the metre, empty without orders. `share_within_10km` = percentage of the orders placed by
+    a customer at most `within_km` km (default 10; the column is named after it) from the
+    store (0.01; empty without orders). Ordered by store ID.
+    """
+    orders = scoped_orders(filters, scope).filter(store=OuterRef("pk"))
+    here = distance_km(
+        "customer__latitude", "customer__longitude", OuterRef("latitude"), OuterRef("longitude")
+    )
+    near = Count("id", filter=Q(LessThanOrEqual(here, Value(within_km))))
+    rows = (
+        stores_in(filters, scope)
+        .annotate(
+            n_orders=scalar(orders, Count("id"), INTEGER, 0),
+            n_customers=scalar(orders, Count("customer_id", distinct=True), INTEGER, 0),
+            avg_km=scalar(orders, Avg(here), FLOAT),
+            avg_customer_km=_avg_customer_km(filters, scope),
+            near=scalar(orders, near, INTEGER, 0),
+        )
+        .order_by("id")
+    )
+    share = f"share_within_{within_km:g}km"
+    out = [
+        {
+            "store": s.id,
+            "city": s.city,
+            "state": s.state_abbr,
+            "orders": s.n_orders,
+            "customers": s.n_customers,
+            "avg_distance_km": km(s.avg_km),
+            "avg_customer_distance_km": km(s.avg_customer_km),
+            share: percent(s.near, s.n_orders),
+        }
+        for s in rows
+    ]
+    columns = [*COLUMNS_DISTANCE, share]
+    return Result(columns=columns, rows=out, meta={"within_km": within_km})
+
+
+COLUMNS_PRODUCTS = [
+    "store",
+    "product",
+    "name",
+    "size",
+    "category",
+    "quantity",
+    "revenue",
+    "share_of_store_revenue",
+]
+_PRODUCT_KEYS = {
+    "store": "order__store_id",
+    "product": "product_id",
+    "name": "product__name",
+    "size": "product__size",
+    "category": "product__category",
+}
+
+
+@analysis("stores/product_sales/", filters=(*BASE_FILTERS, "limit"), defaults={"limit": 10})
+def product_sales_by_store(*, filters: Filters, scope: Scope) -> Result:
+    """Product sales per store: quantity, revenue and share of the store's revenue.
+
+    One row per store and product (SKU) sold there in the range, among the stores in scope
+    matching the store filters and the products matching the product filters. `quantity` =
+    units sold; `revenue` (USD) = sum of quantity × unit price. `share_of_store_revenue` =
+    the product's percentage of the store's item revenue over all products in the range, the
+    product filters notwithstanding (so `?sku=` gives a product's weight in each store; 0.01).
+    Ordered by store ID, then revenue (highest first), then SKU; `limit` (default 10) applies
+    per store: each store keeps its top `limit` products. Stores without sales have no row.
+    """
+    ranked = (
+        scoped_items(filters, scope)
+        .values(*_PRODUCT_KEYS.values())
+        .annotate(units=Sum("quantity"), revenue=Sum(LINE_TOTAL))
+        .annotate(
+            place=Window(
+                RowNumber(),
+                partition_by=F("order__store_id"),
+                order_by=[F("revenue").desc(), F("product_id")],
+            )
+        )
+        .filter(place__lte=filters.limit)
+        .order_by("order__store_id", "place")
+    )
+    store_revenue = _item_revenue_by_store(filters, scope)
+    out = [
+        {
+            **{name: r[key] for name, key in _PRODUCT_KEYS.items()},
+            "quantity": r["units"],
+            "revenue": money(r["revenue"]),
+            "share_of_store_revenue": percent(r["revenue"], store_revenue[r["order__store_id"]]),
+        }
+        for r in ranked
+    ]
+    return Result(columns=COLUMNS_PRODUCTS, rows=out)
+
+
+def _item_revenue_by_store(filters: Filters, scope: Scope) -> dict[str, Decimal]:
+    every_product = replace(filters, category=None, size=None, sku=())
+    rows = (
+        scoped_items(every_product, scope)
+        .values("order__store_id")
+        .annotate(revenue=Sum(LINE_TOTAL))
+        .order_by()
+    )
+    return {r["order__store_id"]: r["revenue"] for r in rows}
