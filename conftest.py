@@ -155,7 +155,18 @@ def tiny_chain(db):
             OrderItem(order_id=4, product_id="P3", quantity=1, unit_price=Decimal("7.25")),
         ]
     )
+    _reset_sequences(Order, OrderItem)
     return {"stores": stores, "products": products, "customers": customers, "orders": orders}
+
+
+def _reset_sequences(*models) -> None:
+    """Explicit ids do not advance PostgreSQL's sequences; later creates would collide."""
+    from django.core.management.color import no_style
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for sql in connection.ops.sequence_reset_sql(no_style(), list(models)):
+            cursor.execute(sql)
 
 
 @pytest.fixture
