@@ -197,3 +197,24 @@ def _plain_http_test_client(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+SHARED_DATA = __import__("pathlib").Path(__file__).resolve().parent.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="module")
+def pizza_small_db(django_db_setup, django_db_blocker):
+    """The 20,000-order export imported (committed) once per module, removed afterwards.
+
+    Tests using it still need `@pytest.mark.django_db`; their own writes roll back."""
+    from django.core.management import call_command
+
+    from dataset.importer import import_dataset
+
+    directory = SHARED_DATA / "pizza-small"
+    with django_db_blocker.unblock():
+        import_dataset(directory)
+        try:
+            yield directory
+        finally:
+            call_command("flush", interactive=False, verbosity=0)

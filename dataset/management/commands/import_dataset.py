@@ -1,0 +1,34 @@
+import argparse
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from dataset.importer import ImportFailed, import_dataset
+
+ERRORS_SHOWN = 50
+
+
+class Command(BaseCommand):
+    help = (
+        "Import (upsert) an export directory: stores.csv, customers.csv, products.csv, "
+        "ingredients.csv, productingredients.csv, orders.csv, orderItems.csv. Every row is "
+        "validated first; any bad row rejects the whole import and nothing is written."
+    )
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("directory", type=Path, help="The directory holding the CSV files.")
+        parser.add_argument(
+            "--progress",
+            action=argparse.BooleanOptionalAction,
+            default=None,
+            help="Show progress bars (default: when the output is a terminal).",
+        )
+
+    def handle(self, *args, directory: Path, progress: bool | None, **options) -> None:
+        if progress is None:
+            progress = self.stdout.isatty()
+        try:
+            report = import_dataset(directory, progress=progress)
+        except ImportFailed as failure:
+            raise CommandError(failure.describe(limit=ERRORS_SHOWN)) from None
+        self.stdout.write(report.summary())
