@@ -13,10 +13,14 @@ class Order(models.Model):
     """
 
     id = models.BigAutoField("order ID", primary_key=True)
+    # No single-column FK indexes: the composite (store, ordered_at) and (customer, ordered_at)
+    # indexes serve those lookups, and every extra index slows a bulk import.
     customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.PROTECT, related_name="orders"
+        "customers.Customer", on_delete=models.PROTECT, related_name="orders", db_index=False
     )
-    store = models.ForeignKey("stores.Store", on_delete=models.PROTECT, related_name="orders")
+    store = models.ForeignKey(
+        "stores.Store", on_delete=models.PROTECT, related_name="orders", db_index=False
+    )
     ordered_at = models.DateTimeField()
     n_items = models.PositiveIntegerField("items")
     total = models.DecimalField(
@@ -42,9 +46,10 @@ class OrderItem(models.Model):
     does not rewrite history.
     """
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
+    # Covered by the unique (order, product) and the (product, order) indexes.
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items", db_index=False)
     product = models.ForeignKey(
-        "products.Product", on_delete=models.PROTECT, related_name="order_items"
+        "products.Product", on_delete=models.PROTECT, related_name="order_items", db_index=False
     )
     quantity = models.PositiveIntegerField(default=1, validators=[MinValueValidator(1)])
     unit_price = models.DecimalField(
@@ -52,7 +57,7 @@ class OrderItem(models.Model):
     )
 
     class Meta:
-        ordering = ["order", "product"]
+        ordering = ["order_id", "product_id"]  # the unique index's order, no join
         constraints = [
             models.UniqueConstraint(fields=["order", "product"], name="order_item_unique"),
             models.CheckConstraint(condition=models.Q(quantity__gte=1), name="item_quantity_min_1"),
