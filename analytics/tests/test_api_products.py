@@ -1,51 +1,21 @@
-"""The product endpoints over HTTP: JSON numbers by hand on `tiny_chain`, CSV equal to JSON,
-scope, parameter errors and edge inputs. Definitions are tested in services/test_products.py."""
+"""The product endpoints over HTTP: JSON numbers by hand on `tiny_chain` and what a store
+manager sees. Definitions are tested in services/test_products.py; what every endpoint promises
+in test_api_contract.py."""
 
-import csv
-import io
 import statistics
 
 import pytest
-from rest_framework.test import APIClient
 
 from accounts.models import User
+from analytics.tests.conftest import pick
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tiny_chain")]
 
 TOP = "/api/products/top/"
 SALES = "/api/products/sales/"
 PERFORMANCE = "/api/products/performance/"
 PRICES = "/api/products/avg_price/"
 PRICE_SALES = "/api/products/price_sales/"
-EVERY_ENDPOINT = [TOP, SALES, PERFORMANCE, PRICES, PRICE_SALES]
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Users are created per test; the production hasher would take most of the run."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def api(tiny_chain, make_user):
-    def client_for(role=User.Role.EXECUTIVE, **assignments) -> APIClient:
-        client = APIClient()
-        client.force_authenticate(make_user(f"u-{role}", role, **assignments))
-        return client
-
-    return client_for
-
-
-def csv_rows(response) -> list[dict]:
-    return list(csv.DictReader(io.StringIO(response.content.decode())))
-
-
-def as_text(value) -> str:
-    return "" if value is None else str(value)
-
-
-def pick(rows, *keys):
-    return [tuple(r[k] for k in keys) for r in rows]
 
 
 def test_top_products_json(api):
@@ -143,19 +113,6 @@ def test_price_sales_json_and_measure(api):
     assert meta["pearson"] == pytest.approx(expected, abs=1e-4)
 
 
-@pytest.mark.parametrize("path", EVERY_ENDPOINT)
-def test_csv_output_equals_json_output(api, path):
-    client = api()
-    params = {"sku": ["P1", "P3"], "months": "12"}
-    as_json = client.get(path, params).json()
-    as_csv = client.get(path, {**params, "format": "csv"})
-    assert as_csv["Content-Type"].startswith("text/csv")
-    assert as_json["results"]
-    assert csv_rows(as_csv) == [
-        {k: as_text(v) for k, v in row.items()} for row in as_json["results"]
-    ]
-
-
 def test_a_store_manager_gets_only_their_store(api):
     client = api(User.Role.STORE_MANAGER, stores=["S3"])
     # Order 4 only: one P1 (10.00) and one P3 (7.25).
@@ -174,46 +131,3 @@ def test_a_store_manager_gets_only_their_store(api):
     # One store in scope; S3's last order (2023-01-15) is P3's month 19.
     assert pick(rows[-1:], "month_index", "quantity", "quantity_per_store") == [(19, 1, "1.00")]
     assert sum(r["quantity"] for r in rows) == 1
-    assert client.get(TOP, {"store": "S1"}).status_code == 403
-
-
-@pytest.mark.parametrize(
-    ("path", "params", "name"),
-    [
-        (TOP, {"limit": "0"}, "limit"),
-        (SALES, {"level": "store"}, "level"),
-        (PERFORMANCE, {"months": "0"}, "months"),
-        (PERFORMANCE, {"months": "121"}, "months"),
-        (PERFORMANCE, {"months": "two"}, "months"),
-        (PRICE_SALES, {"measure": "orders"}, "measure"),
-        (PRICES, {"sku": "P 1"}, "sku"),
-    ],
-)
-def test_a_bad_parameter_is_400_naming_it(api, path, params, name):
-    response = api().get(path, params)
-    assert response.status_code == 400
-    assert list(response.json()) == [name]
-
-
-@pytest.mark.parametrize("path", EVERY_ENDPOINT)
-def test_an_empty_date_range_is_no_error(api, path):
-    response = api().get(path, {"date_from": "2021-01-01", "date_to": "2021-01-31"})
-    assert response.status_code == 200
-    rows = response.json()["results"]
-    assert all(r.get("quantity", 0) == 0 for r in rows)
-    assert all(r.get("revenue", "0.00") == "0.00" for r in rows)
-
-
-@pytest.mark.parametrize("path", EVERY_ENDPOINT)
-def test_a_user_without_stores_gets_no_sales(api, path):
-    response = api(role="").get(path)
-    assert response.status_code == 200
-    rows = response.json()["results"]
-    assert all(r.get("quantity", 0) == 0 for r in rows)  # avg_price keeps the catalog
-    assert path == PRICES or rows == []
-
-
-def test_schema_documents_the_own_parameters(api):
-    paths = api().get("/api/schema/", {"format": "json"}).json()["paths"]
-    for path, name in [(SALES, "level"), (PERFORMANCE, "months"), (PRICE_SALES, "measure")]:
-        assert name in {p["name"] for p in paths[path]["get"]["parameters"]}

@@ -1,15 +1,13 @@
-"""The store endpoints over HTTP: JSON numbers by hand on `tiny_chain`, CSV equal to JSON,
-scope, parameter errors and edge inputs. Definitions are tested in services/test_stores.py."""
-
-import csv
-import io
+"""The store endpoints over HTTP: JSON numbers by hand on `tiny_chain` (customers living nearest
+the store they order from) and what a store manager sees. Definitions are tested in
+services/test_stores.py; what every endpoint promises in test_api_contract.py."""
 
 import pytest
-from rest_framework.test import APIClient
 
 from accounts.models import User
+from analytics.tests.conftest import pick
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("nearest_stores")]
 
 SALES = "/api/stores/sales/"
 TREND = "/api/stores/sales_trend/"
@@ -17,45 +15,6 @@ STATES = "/api/stores/sales_by_state/"
 REACH = "/api/stores/customer_reach/"
 PRODUCTS = "/api/stores/product_sales/"
 DISTANCE = "/api/stores/avg_distance/"
-EVERY_ENDPOINT = [SALES, TREND, STATES, REACH, PRODUCTS, DISTANCE]
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Users are created per test; the production hasher would take most of the run."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def nearest(tiny_chain):
-    """Each customer's nearest store is the store they ordered from."""
-    from customers.models import Customer
-
-    for cid, store in [("C1", "S1"), ("C2", "S2"), ("C3", "S3")]:
-        Customer.objects.filter(id=cid).update(nearest_store_id=store)
-    return tiny_chain
-
-
-@pytest.fixture
-def api(nearest, make_user):
-    def client_for(role=User.Role.EXECUTIVE, **assignments) -> APIClient:
-        client = APIClient()
-        client.force_authenticate(make_user(f"u-{role}", role, **assignments))
-        return client
-
-    return client_for
-
-
-def csv_rows(response) -> list[dict]:
-    return list(csv.DictReader(io.StringIO(response.content.decode())))
-
-
-def as_text(value) -> str:
-    return "" if value is None else str(value)
-
-
-def pick(rows, *keys):
-    return [tuple(r[k] for k in keys) for r in rows]
 
 
 def test_sales_by_store_json(api):
@@ -144,71 +103,10 @@ def test_product_sales_json_with_a_limit_per_store(api):
     ]
 
 
-@pytest.mark.parametrize("path", EVERY_ENDPOINT)
-def test_csv_output_equals_json_output(api, path):
-    client = api()
-    as_json = client.get(path, {"granularity": "year"}).json()
-    as_csv = client.get(path, {"granularity": "year", "format": "csv"})
-    assert as_csv["Content-Type"].startswith("text/csv")
-    assert as_json["results"]
-    assert csv_rows(as_csv) == [
-        {k: as_text(v) for k, v in row.items()} for row in as_json["results"]
-    ]
-
-
-@pytest.mark.parametrize("path", EVERY_ENDPOINT)
-def test_a_store_manager_gets_only_their_store(api, path):
-    rows = api(User.Role.STORE_MANAGER, stores=["S2"]).get(path).json()["results"]
-    assert rows
-    if path == STATES:
-        assert pick(rows, "state", "stores", "revenue", "share") == [("NV", 1, "21.75", "100.00")]
-    else:
-        assert {r["store"] for r in rows} == {"S2"}
-
-
 def test_a_store_manager_sees_their_numbers(api):
     client = api(User.Role.STORE_MANAGER, stores=["S2"])
     assert pick(client.get(SALES).json()["results"], "revenue", "share_of_revenue") == [
         ("21.75", "100.00")
     ]
-    assert client.get(SALES, {"store": "S1"}).status_code == 403
-
-
-@pytest.mark.parametrize(
-    ("path", "params", "name"),
-    [
-        (SALES, {"limit": "0"}, "limit"),
-        (PRODUCTS, {"limit": "many"}, "limit"),
-        (TREND, {"granularity": "hour"}, "granularity"),
-        (DISTANCE, {"within_km": "far"}, "within_km"),
-        (DISTANCE, {"within_km": "0"}, "within_km"),
-        (STATES, {"date_from": "2022-05-01", "date_to": "2022-04-01"}, "date_to"),
-    ],
-)
-def test_a_bad_parameter_is_400_naming_it(api, path, params, name):
-    response = api().get(path, params)
-    assert response.status_code == 400
-    assert list(response.json()) == [name]
-
-
-@pytest.mark.parametrize("path", EVERY_ENDPOINT)
-def test_an_empty_date_range_is_no_error(api, path):
-    response = api().get(path, {"date_from": "2021-01-01", "date_to": "2021-01-31"})
-    assert response.status_code == 200
-    rows = response.json()["results"]
-    assert all(r.get("revenue", "0.00") == "0.00" for r in rows)
-    assert all(r.get("orders", 0) == 0 and r.get("customers", 0) == 0 for r in rows)
-
-
-@pytest.mark.parametrize("path", EVERY_ENDPOINT)
-def test_a_user_without_stores_gets_empty_tables(api, path):
-    response = api(role="").get(path, {"format": "csv"})
-    assert response.status_code == 200
-    assert response.content.decode().strip().count("\n") == 0  # the header line only
-
-
-def test_schema_documents_the_own_parameter(api):
-    schema = api().get("/api/schema/", {"format": "json"}).json()
-    op = schema["paths"]["/api/stores/avg_distance/"]["get"]
-    assert op["summary"].startswith("Average distance from the ordering customers")
-    assert "within_km" in {p["name"] for p in op["parameters"]}
+    rows = client.get(STATES).json()["results"]
+    assert pick(rows, "state", "stores", "revenue", "share") == [("NV", 1, "21.75", "100.00")]

@@ -9,7 +9,6 @@ from itertools import combinations
 from zoneinfo import ZoneInfo
 
 import pytest
-from rest_framework.test import APIClient
 
 from accounts.models import User
 
@@ -48,16 +47,6 @@ def export(pizza_small_db):
         "item_revenue": sum(price[i["SKU"]] for i in items),
         "pairs": pairs,
     }
-
-
-@pytest.fixture
-def api(make_user):
-    def client_for(role=User.Role.EXECUTIVE, **assignments):
-        client = APIClient()
-        client.force_authenticate(make_user(f"user-{role}", role, **assignments))
-        return client
-
-    return client_for
 
 
 def test_total_revenue_and_orders_match_the_files(api, export):
