@@ -1,15 +1,22 @@
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from accounts.models import User
 from accounts.scope import scope_for
+
+# Roles whose landing page is the Overview (store managers get their store page, later).
+OVERVIEW_ROLES = {User.Role.EXECUTIVE, User.Role.ANALYST, User.Role.REGIONAL_MANAGER}
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """The signed-in user's start page: who they are and which stores they see."""
+    """The signed-in user's start page: the Overview for the roles above; otherwise who
+    they are and which stores they see."""
+    if request.user.role in OVERVIEW_ROLES:
+        return redirect("dashboard-overview")
     scope = scope_for(request.user)
     stores = scope.stores().order_by("state_abbr", "city", "id")
     return render(request, "home.html", {"scope": scope, "stores": stores})

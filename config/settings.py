@@ -85,6 +85,8 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_plotly_dash.apps.DjangoPlotlyDashConfig",
+    "dpd_static_support",
     "accounts",
     "stores",
     "customers",
@@ -180,6 +182,14 @@ EXPORT_TIME_ZONE = env_zone("EXPORT_TIME_ZONE", "UTC")
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    # Dash's and Plotly's JavaScript, served from our static files (no CDN).
+    "django_plotly_dash.finders.DashAssetFinder",
+    "django_plotly_dash.finders.DashComponentFinder",
+    "django_plotly_dash.finders.DashAppDirectoryFinder",
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -202,7 +212,10 @@ if env_bool("SECURE_PROXY_SSL_HEADER_ENABLED", False):
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
-X_FRAME_OPTIONS = "DENY"
+# The dashboards embed their Dash apps in iframes of our own pages, so framing is allowed for
+# the same origin only; W019 ("not DENY") is that deliberate choice, not an oversight.
+X_FRAME_OPTIONS = "SAMEORIGIN"
+SILENCED_SYSTEM_CHECKS = ["security.W019"]
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -228,6 +241,19 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+}
+
+# Dashboards (django-plotly-dash): every asset served locally, every view behind the login
+# (LoginRequiredMiddleware already applies; the decorator keeps it so if that ever changes).
+# A page's initial filter values reach its iframe through the cache (shared by every process
+# with REDIS_URL): not the session, where two pages loading at once overwrite each other's
+# keys. A value gone from the cache only means the app opens without the address's filters.
+PLOTLY_DASH = {
+    "serve_locally": True,
+    "view_decorator": "django_plotly_dash.access.login_required",
+    "cache_arguments": True,
+    "cache_timeout_initial_arguments": 3600,
+    "http_poke_enabled": False,
 }
 
 LOGGING = {

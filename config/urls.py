@@ -5,12 +5,16 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts import views as account_views
+from analytics import views as dashboard_views
 
 # DRF views answer 401/403 themselves (session or token) and are exempt from the login
 # redirect; the Swagger UI is a page for people, so it redirects to the login like any page.
 urlpatterns = [
     path("", account_views.home, name="home"),
     path("health/", account_views.health, name="health"),
+    path("dashboard/", dashboard_views.overview, name="dashboard-overview"),
+    # The Dash apps' iframes and callbacks; behind the login like every page.
+    path("django_plotly_dash/", include("django_plotly_dash.urls")),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),
