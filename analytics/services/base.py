@@ -1,8 +1,11 @@
-"""Building blocks every analysis shares: scoped querysets, local-time buckets, money."""
+"""Building blocks every analysis shares: scoped querysets and stores, sales measures,
+local-time buckets, money and percentages, distances."""
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
@@ -10,32 +13,49 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db.models import (
+    Aggregate,
     Count,
+    DateField,
+    DateTimeField,
     DecimalField,
     Exists,
     ExpressionWrapper,
     F,
+    Field,
+    Max,
+    Min,
     OuterRef,
     QuerySet,
+    Subquery,
     Sum,
+    Value,
 )
-from django.db.models.functions import TruncDay, TruncMonth, TruncQuarter, TruncWeek, TruncYear
+from django.db.models.expressions import Col, Combinable
+from django.db.models.functions import (
+    ASin,
+    Coalesce,
+    Cos,
+    Extract,
+    Least,
+    Power,
+    Radians,
+    Sin,
+    Sqrt,
+    Trunc,
+)
 
 from accounts.scope import Scope
 from analytics.filters import Filters, Granularity
+from dataset.geo import EARTH_RADIUS_KM
 from orders.models import Order, OrderItem
+from products.models import Product
+from stores.models import Store
 
 CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 LINE_TOTAL = ExpressionWrapper(F("quantity") * F("unit_price"), output_field=MONEY)
-
-_TRUNC = {
-    Granularity.DAY: TruncDay,
-    Granularity.WEEK: TruncWeek,
-    Granularity.MONTH: TruncMonth,
-    Granularity.QUARTER: TruncQuarter,
-    Granularity.YEAR: TruncYear,
-}
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 @dataclass
@@ -52,11 +72,44 @@ def local_zone() -> ZoneInfo:
     return ZoneInfo(settings.TIME_ZONE)
 
 
+# --- money and percentages --------------------------------------------------------------------
+
+
 def money(value: Decimal | float | int | None) -> Decimal:
     """Round to the cent (half up); None (an empty sum) is zero."""
     if value is None:
         return Decimal("0.00")
     return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def ratio(numerator: Decimal | int | float, denominator: Decimal | int | float) -> Decimal:
+    """numerator / denominator rounded to the cent; zero when the denominator is zero."""
+    if not denominator:
+        return Decimal("0.00")
+    return money(Decimal(numerator) / Decimal(denominator))
+
+
+def percent(
+    part: Decimal | int | float,
+    whole: Decimal | int | float | None,
+    *,
+    when_zero: Decimal | None = None,
+) -> Decimal | None:
+    """part / whole × 100, rounded to 0.01; `when_zero` (default None: undefined) when `whole`
+    is zero or None."""
+    if not whole:
+        return when_zero
+    return money(Decimal(part) * 100 / Decimal(whole))
+
+
+def change_pct(value: Decimal | int | float, base: Decimal | int | float | None) -> Decimal | None:
+    """(value - base) / base × 100, rounded to 0.01; None when `base` is zero or None."""
+    if not base:
+        return None
+    return money((Decimal(value) - Decimal(base)) * 100 / Decimal(base))
+
+
+# --- what the user sees: orders, items, stores, products --------------------------------------
 
 
 def _store_lookups(filters: Filters, prefix: str) -> dict:
@@ -104,10 +157,228 @@ def scoped_items(filters: Filters, scope: Scope) -> QuerySet[OrderItem]:
     return qs.filter(**_store_lookups(filters, "order__"), **_product_lookups(filters, "product__"))
 
 
-def trunc(granularity: str, field_name: str = "ordered_at"):
+def stores_in(filters: Filters, scope: Scope) -> QuerySet[Store]:
+    """The stores in scope matching the store filters (`store`, `state`, `city`)."""
+    qs = scope.filter(Store.objects.all(), "id")
+    if filters.store:
+        qs = qs.filter(id__in=filters.store)
+    if filters.state:
+        qs = qs.filter(state_abbr__in=filters.state)
+    if filters.city:
+        qs = qs.filter(city__iexact=filters.city)
+    return qs
+
+
+def products_in(filters: Filters) -> QuerySet[Product]:
+    """Catalog products matching the product filters (`category`, `size`, `sku`)."""
+    return Product.objects.filter(**_product_lookups(filters, ""))
+
+
+def matching_products(filters: Filters, field: str) -> list[str]:
+    """`field` ("id" or "name") of the products matching the product filters (category, size,
+    sku): a short menu list, read once so that large queries compare with constants."""
+    matching = products_in(filters).order_by(field)
+    return list(matching.values_list(field, flat=True).distinct())
+
+
+# --- sales ------------------------------------------------------------------------------------
+
+
+def sales_source(
+    filters: Filters, scope: Scope, measures: tuple[str, ...] = ("orders", "revenue")
+) -> tuple[QuerySet, str, dict[str, Aggregate]]:
+    """The rows to aggregate sales over, the path from them to the order, and the `measures`
+    asked for among `orders`, `revenue`, `customers` and `items`.
+
+    Without a product filter: orders, with `orders` counting them, `revenue` the sum of their
+    totals, `customers` the distinct customers and `items` the orders' own item counts. With
+    one (category, size, sku): the matching items, with `revenue` = sum of quantity × unit
+    price, `items` = their quantity, `orders` and `customers` those of the orders holding them.
+    """
+    if filters.has_product_filter:
+        qs, prefix = scoped_items(filters, scope), "order__"
+        every = {
+            "orders": Count("order_id", distinct=True),
+            "revenue": Sum(LINE_TOTAL),
+            "customers": Count("order__customer_id", distinct=True),
+            "items": Sum("quantity"),
+        }
+    else:
+        qs, prefix = scoped_orders(filters, scope), ""
+        every = {
+            "orders": Count("id"),
+            "revenue": Sum("total"),
+            "customers": Count("customer_id", distinct=True),
+            "items": Sum("n_items"),
+        }
+    return qs, prefix, {name: every[name] for name in measures}
+
+
+def sales_by(filters: Filters, scope: Scope, groups: dict) -> list[dict]:
+    """Orders and revenue (`sales_source`) grouped by order-level keys, honouring every filter.
+
+    `groups` maps an output name to a function of the path prefix to the order ("" when
+    grouping orders, "order__" when grouping items) returning a field name or expression,
+    e.g. `{"store": lambda p: F(p + "store_id")}`.
+
+    Without a product filter, revenue is the sum of order totals and orders counts orders.
+    With one (category, size, sku), revenue is the sum of quantity × unit price of the
+    matching items and orders counts the orders holding at least one of them.
+    """
+    qs, prefix, measures = sales_source(filters, scope)
+    keys = {name: make(prefix) for name, make in groups.items()}
+    exprs = {k: (F(v) if isinstance(v, str) else v) for k, v in keys.items()}
+    rows = qs.annotate(**exprs).values(*exprs).annotate(**measures).order_by(*exprs)
+    return [{**r, "revenue": money(r["revenue"])} for r in rows]
+
+
+def scalar(qs: QuerySet, aggregate: Aggregate, output_field: Field, default=None) -> Combinable:
+    """One aggregate over `qs` (correlated through OuterRef) as a scalar subquery; `default`
+    replaces the NULL of an empty set. (In a query that itself aggregates, leave `default`
+    out: SQL would group by the Coalesce and run the subquery for every joined row.)"""
+    rows = qs.order_by().annotate(_all=Value(1)).values("_all").annotate(v=aggregate).values("v")
+    expr = Subquery(rows, output_field=output_field)
+    if default is None:
+        return expr
+    return Coalesce(expr, Value(default, output_field=output_field))
+
+
+# --- local time -------------------------------------------------------------------------------
+# Periods, weekdays and hours are the chain's local ones. SQLite has no time zones: for Trunc
+# and Extract with `tzinfo` Django calls Python once per row, which dominates any analysis over
+# orders. `LocalTrunc` and `LocalExtract` give the same answers natively: the stored UTC text
+# plus the zone's UTC offset at that instant (a search, compiled into a shallow tree of CASEs,
+# among the zone's offset changes from 1970 to 2100) through SQLite's own date functions. Other
+# engines, other operands (not a plain column) and instants outside those years keep Django's
+# own SQL.
+
+NATIVE_FROM, NATIVE_UNTIL = "1970-01-01 00:00:00", "2101-01-01 00:00:00"
+
+
+@functools.cache
+def offset_changes(zone_key: str) -> tuple[tuple[str, int], ...]:
+    """(first UTC instant as stored by SQLite, UTC offset in seconds) of each stretch of
+    constant offset of the zone from 1970 to 2100: found day by day, then to the second."""
+    zone, day = dt.UTC, 86_400
+    first = int(dt.datetime.fromisoformat(NATIVE_FROM).replace(tzinfo=zone).timestamp())
+    until = int(dt.datetime.fromisoformat(NATIVE_UNTIL).replace(tzinfo=zone).timestamp())
+    local = ZoneInfo(zone_key)
+
+    def offset(ts: int) -> int:
+        return int(dt.datetime.fromtimestamp(ts, local).utcoffset().total_seconds())
+
+    changes = [(first, offset(first))]
+    for ts in range(first + day, until, day):
+        if offset(ts) != changes[-1][1]:
+            low, high = ts - day, ts  # the change happens in (low, high]
+            while high - low > 1:
+                middle = (low + high) // 2
+                low, high = (middle, high) if offset(middle) == changes[-1][1] else (low, middle)
+            changes.append((high, offset(high)))
+    return tuple((_utc_text(ts), seconds) for ts, seconds in changes)
+
+
+def _utc_text(ts: int) -> str:
+    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+_FANOUT = 7  # 3 levels of CASE for 1970-2100: few comparisons, little nesting for SQLite's parser
+
+
+@functools.lru_cache(maxsize=64)
+def _offset_sql(column: str, changes: tuple[tuple[str, int], ...]) -> str:
+    """SQL for the UTC offset (seconds) at `column`: a search tree of CASEs, each choosing among
+    up to `_FANOUT` runs of offset changes by their first instant."""
+    if len(changes) == 1:
+        return str(changes[0][1])
+    size = 1
+    while size * _FANOUT < len(changes):
+        size *= _FANOUT
+    runs = [changes[i : i + size] for i in range(0, len(changes), size)]
+    whens = " ".join(
+        f"WHEN {column} < '{run[0][0]}' THEN {_offset_sql(column, before)}"
+        for before, run in zip(runs, runs[1:], strict=False)
+    )
+    return f"CASE {whens} ELSE {_offset_sql(column, runs[-1])} END"
+
+
+class _NativeLocalTime:
+    """Mixin for Trunc and Extract with `tzinfo`: native SQL on SQLite (see above)."""
+
+    def native_sql(self, local: str) -> tuple[str, list] | None:
+        """SQL on `local`, the local wall time as SQLite text; None when not supported."""
+        raise NotImplementedError
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        portable, params = self.as_sql(compiler, connection)
+        if not (
+            settings.USE_TZ
+            and isinstance(self.lhs, Col)
+            and isinstance(self.lhs.output_field, DateTimeField)
+        ):
+            return portable, params
+        column, column_params = compiler.compile(self.lhs)
+        offset = _offset_sql(column, offset_changes(self.get_tzname()))
+        native = self.native_sql(f"datetime(substr({column}, 1, 19), ({offset}) || ' seconds')")
+        if native is None or column_params:
+            return portable, params
+        sql, native_params = native
+        bounds = f"{column} >= '{NATIVE_FROM}' AND {column} < '{NATIVE_UNTIL}'"
+        return f"(CASE WHEN {bounds} THEN {sql} ELSE {portable} END)", [*native_params, *params]
+
+
+_TRUNC_FORMATS = {
+    "day": ("strftime(%s, {local})", "%Y-%m-%d"),
+    "week": ("strftime(%s, {local}, '-6 days', 'weekday 1')", "%Y-%m-%d"),
+    "month": ("strftime(%s, {local})", "%Y-%m-01"),
+    "year": ("strftime(%s, {local})", "%Y-01-01"),
+}
+
+
+class LocalTrunc(_NativeLocalTime, Trunc):
+    """The local date starting the period: `Trunc(..., output_field=DateField(),
+    tzinfo=local_zone())`, native on SQLite."""
+
+    def __init__(self, expression, kind: str):
+        super().__init__(expression, kind, output_field=DateField(), tzinfo=local_zone())
+
+    def native_sql(self, local: str) -> tuple[str, list] | None:
+        if self.kind == "quarter":  # `local` twice: SQLite has no variables
+            month = f"CAST(strftime(%s, {local}) AS INTEGER)"
+            sql = f"printf(%s, strftime(%s, {local}), ({month} - 1) / 3 * 3 + 1)"
+            return sql, ["%s-%02d-01", "%Y", "%m"]
+        if self.kind not in _TRUNC_FORMATS:
+            return None
+        template, text = _TRUNC_FORMATS[self.kind]
+        return template.format(local=local), [text]
+
+
+_EXTRACT_FORMATS = {"year": "%Y", "month": "%m", "day": "%d", "hour": "%H"}
+
+
+class LocalExtract(_NativeLocalTime, Extract):
+    """Extract in the chain's zone, answering as `Extract(..., tzinfo=local_zone())`."""
+
+    def __init__(self, expression, lookup_name: str):
+        super().__init__(expression, lookup_name, tzinfo=local_zone())
+
+    def native_sql(self, local: str) -> tuple[str, list] | None:
+        if self.lookup_name == "iso_week_day":  # %w: 0 = Sunday; %% is SQL's modulo, escaped
+            return f"((CAST(strftime(%s, {local}) AS INTEGER) + 6) %% 7 + 1)", ["%w"]
+        if self.lookup_name not in _EXTRACT_FORMATS:
+            return None
+        return f"CAST(strftime(%s, {local}) AS INTEGER)", [_EXTRACT_FORMATS[self.lookup_name]]
+
+
+def trunc(granularity: str, field_name: str = "ordered_at") -> LocalTrunc:
     """The start of the local period (day, week from Monday, month, quarter, year) as a date."""
-    func = _TRUNC[Granularity(granularity)]
-    return func(field_name, tzinfo=local_zone())
+    return LocalTrunc(field_name, Granularity(granularity).value)
+
+
+def local_part(name: str) -> Callable[[str], LocalExtract]:
+    """A `sales_by` group: one local part ("year", "month", "iso_week_day", "hour") of the
+    order time."""
+    return lambda prefix: LocalExtract(prefix + "ordered_at", name)
 
 
 def to_local_date(value: dt.date | dt.datetime) -> dt.date:
@@ -152,31 +423,41 @@ def periods(first: dt.date, last: dt.date, granularity: str) -> list[dt.date]:
     return out
 
 
-def sales_by(filters: Filters, scope: Scope, groups: dict) -> list[dict]:
-    """Orders and revenue grouped by order-level keys, honouring every filter.
-
-    `groups` maps an output name to a function of the path prefix to the order ("" when
-    grouping orders, "order__" when grouping items) returning a field name or expression,
-    e.g. `{"store": lambda p: F(p + "store_id")}`.
-
-    Without a product filter, revenue is the sum of order totals and orders counts orders.
-    With one (category, size, sku), revenue is the sum of quantity × unit price of the
-    matching items and orders counts the orders holding at least one of them.
-    """
-    if filters.has_product_filter:
-        qs, prefix = scoped_items(filters, scope), "order__"
-        measures = {"orders": Count("order_id", distinct=True), "revenue": Sum(LINE_TOTAL)}
-    else:
-        qs, prefix = scoped_orders(filters, scope), ""
-        measures = {"orders": Count("id"), "revenue": Sum("total")}
-    keys = {name: make(prefix) for name, make in groups.items()}
-    exprs = {k: (F(v) if isinstance(v, str) else v) for k, v in keys.items()}
-    rows = qs.annotate(**exprs).values(*exprs).annotate(**measures).order_by(*exprs)
-    return [{**r, "revenue": money(r["revenue"])} for r in rows]
+def local_span(filters: Filters, scope: Scope) -> tuple[dt.date, dt.date] | None:
+    """The local days analysed: `date_from`..`date_to`, a missing end taken from the first or
+    last order in scope. None when there is nothing to analyse."""
+    first, last = filters.date_from, filters.date_to
+    if first is None or last is None:
+        edges = scoped_orders(filters, scope).aggregate(a=Min("ordered_at"), b=Max("ordered_at"))
+        if edges["a"] is None:
+            return None
+        first = first or to_local_date(edges["a"])
+        last = last or to_local_date(edges["b"])
+    return (first, last) if first <= last else None
 
 
-def ratio(numerator: Decimal | int | float, denominator: Decimal | int | float) -> Decimal:
-    """numerator / denominator rounded to the cent; zero when the denominator is zero."""
-    if not denominator:
-        return Decimal("0.00")
-    return money(Decimal(numerator) / Decimal(denominator))
+def weekday_counts(first: dt.date, last: dt.date) -> dict[int, int]:
+    """How many Mondays (1) .. Sundays (7) fall between `first` and `last`, inclusive."""
+    days = (last - first).days + 1
+    counts = {weekday: days // 7 for weekday in range(1, 8)}
+    for offset in range(days % 7):
+        counts[(first + dt.timedelta(days=offset)).isoweekday()] += 1
+    return counts
+
+
+# --- distances --------------------------------------------------------------------------------
+
+
+def distance_km(lat1, lon1, lat2, lon2) -> Combinable:
+    """Haversine great-circle distance in km between two points given in degrees, as a database
+    expression (field names, F(), Value() or OuterRef()), on a sphere of radius 6371.0088 km
+    (the figure the importer uses for `Customer.nearest_store_km`). The points must not be NULL
+    (no order on the far side of a LEFT JOIN): PostgreSQL's LEAST skips NULLs, SQLite's does
+    not, so the engines would answer differently."""
+    lat1, lon1, lat2, lon2 = (F(x) if isinstance(x, str) else x for x in (lat1, lon1, lat2, lon2))
+    phi1, phi2 = Radians(lat1), Radians(lat2)
+    half_dphi = Sin((phi2 - phi1) / Value(2.0))
+    half_dlambda = Sin(Radians(lon2 - lon1) / Value(2.0))
+    a = Power(half_dphi, 2) + Cos(phi1) * Cos(phi2) * Power(half_dlambda, 2)
+    # Rounding can push `a` a hair above 1 for antipodes; ASin would then fail.
+    return Value(2 * EARTH_RADIUS_KM) * ASin(Sqrt(Least(a, Value(1.0))))

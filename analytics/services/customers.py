@@ -8,7 +8,6 @@ and revenue is the quantity × unit price of the matching items, as in `base.sal
 from __future__ import annotations
 
 from dataclasses import replace
-from decimal import Decimal
 
 from django.db.models import (
     Avg,
@@ -29,51 +28,27 @@ from accounts.scope import Scope
 from analytics.filters import Filters
 from analytics.registry import BASE_FILTERS, Param, analysis
 from analytics.services.base import (
-    LINE_TOTAL,
+    ZERO,
     Result,
     money,
+    percent,
     periods,
     ratio,
-    scoped_items,
+    sales_source,
     scoped_orders,
+    stores_in,
     to_local_date,
     trunc,
 )
 
-# --- helpers (candidates for base.py) --------------------------------------------------------
+# --- helpers ---------------------------------------------------------------------------------
 
-
-def sales_queryset(filters: Filters, scope: Scope) -> tuple[QuerySet, str, dict]:
-    """`base.sales_by`'s queryset, path prefix to the order and measures, plus `customers`.
-
-    Without a product filter: orders, revenue = sum of order totals. With one: items, orders
-    holding a matching item, revenue = quantity × unit price of the matching items.
-    """
-    if filters.has_product_filter:
-        qs, prefix = scoped_items(filters, scope), "order__"
-        measures = {"orders": Count("order_id", distinct=True), "revenue": Sum(LINE_TOTAL)}
-    else:
-        qs, prefix = scoped_orders(filters, scope), ""
-        measures = {"orders": Count("id"), "revenue": Sum("total")}
-    measures["customers"] = Count(f"{prefix}customer_id", distinct=True)
-    return qs, prefix, measures
-
-
-def percent(part: Decimal | int | float, whole: Decimal | int | float) -> Decimal:
-    """100 × part / whole rounded to 0.01; zero when `whole` is zero."""
-    return ratio(Decimal(part) * 100, whole)
+WITH_CUSTOMERS = ("orders", "revenue", "customers")
 
 
 def _store_counts(filters: Filters, scope: Scope, fields: list[str]) -> dict[tuple, int]:
     """Stores in scope matching the store filters (store, state, city), counted per `fields`."""
-    qs = scope.stores()
-    if filters.store:
-        qs = qs.filter(id__in=filters.store)
-    if filters.state:
-        qs = qs.filter(state_abbr__in=filters.state)
-    if filters.city:
-        qs = qs.filter(city__iexact=filters.city)
-    rows = qs.values(*fields).annotate(n=Count("id")).order_by()
+    rows = stores_in(filters, scope).values(*fields).annotate(n=Count("id")).order_by()
     return {_place_key(*(r[f] for f in fields)): r["n"] for r in rows}
 
 
@@ -118,7 +93,7 @@ def customers_by_location(*, filters: Filters, scope: Scope, level: str, by: str
     in that state or city, rounded to 0.01; None where there is no such store. Rows by
     customers, descending, then state and city.
     """
-    qs, prefix, measures = sales_queryset(filters, scope)
+    qs, prefix, measures = sales_source(filters, scope, WITH_CUSTOMERS)
     place = f"{prefix}customer__" if by == "home" else f"{prefix}store__"
     keys = {"state": F(f"{place}state_abbr")}
     if level == "city":
@@ -141,7 +116,7 @@ def _density_row(row: dict, keys: list[str], total: int, n_stores: int | None) -
         "customers": row["customers"],
         "orders": row["orders"],
         "revenue": money(row["revenue"]),
-        "customer_share": percent(row["customers"], total),
+        "customer_share": percent(row["customers"], total, when_zero=ZERO),
         "customers_per_store": ratio(row["customers"], n_stores) if n_stores else None,
     }
 
@@ -162,7 +137,7 @@ def customers_by_grid_cell(*, filters: Filters, scope: Scope, cell_deg: float) -
     with a product filter) their orders in scope. Binning is done in the database. Rows from
     south to north, then west to east.
     """
-    qs, prefix, measures = sales_queryset(filters, scope)
+    qs, prefix, measures = sales_source(filters, scope, WITH_CUSTOMERS)
     cell = Value(float(cell_deg), output_field=FloatField())
     keys = {
         "lat_cell": Floor(F(f"{prefix}customer__latitude") / cell),
@@ -193,8 +168,7 @@ def top_customers_by_orders(*, filters: Filters, scope: Scope) -> Result:
     last such order. `home_city` and `home_state` are the customer's home, derived at import
     (None when unknown). Ranked by orders, then revenue, both descending, then customer ID.
     """
-    qs, prefix, measures = sales_queryset(filters, scope)
-    del measures["customers"]
+    qs, prefix, measures = sales_source(filters, scope)
     rows = (
         qs.values(
             cid=F(f"{prefix}customer_id"),
@@ -254,8 +228,7 @@ def average_order_value_by_customer(*, filters: Filters, scope: Scope, min_order
     middle values for an even count); `order_weighted_aov` = their revenue / their orders, in
     which a frequent customer weighs more. All USD to the cent, zero without customers.
     """
-    qs, prefix, measures = sales_queryset(filters, scope)
-    del measures["customers"]
+    qs, prefix, measures = sales_source(filters, scope)
     per_customer = (
         qs.values(cid=F(f"{prefix}customer_id"))
         .annotate(**measures)
@@ -350,9 +323,11 @@ COLUMNS_RECURRING = [
 
 def _returning(history: QuerySet, granularity: str) -> QuerySet:
     """IDs of the orders whose customer's first order in `history` is in an earlier period."""
-    first_at = Window(Min("ordered_at"), partition_by=[F("customer_id")])
+    # The minimum of the periods, not the period of the minimum: the same, and `trunc` is
+    # native on a column (see base.LocalTrunc).
+    first_period = Window(Min(trunc(granularity)), partition_by=[F("customer_id")])
     return (
-        history.annotate(first_period=trunc(granularity, first_at), period=trunc(granularity))
+        history.annotate(first_period=first_period, period=trunc(granularity))
         .filter(first_period__lt=F("period"))
         .values("pk")
     )
@@ -360,13 +335,13 @@ def _returning(history: QuerySet, granularity: str) -> QuerySet:
 
 def _repeats(orders: QuerySet, granularity: str) -> QuerySet:
     """IDs of the orders whose customer's previous order in `orders` is in the same period."""
-    previous_at = Window(
-        Lag("ordered_at"),
+    previous_period = Window(
+        Lag(trunc(granularity)),
         partition_by=[F("customer_id")],
         order_by=[F("ordered_at").asc(), F("pk").asc()],
     )
     return (
-        orders.annotate(previous_period=trunc(granularity, previous_at), period=trunc(granularity))
+        orders.annotate(previous_period=previous_period, period=trunc(granularity))
         .filter(previous_period=F("period"))
         .values("pk")
     )
@@ -386,7 +361,7 @@ def _fill_recurring(filters: Filters, by_period: dict) -> list[dict]:
                 "active_customers": r["active"],
                 "new_customers": r["active"] - r["returning"],
                 "returning_customers": r["returning"],
-                "repeat_rate": percent(r["repeaters"], r["active"]),
+                "repeat_rate": percent(r["repeaters"], r["active"], when_zero=ZERO),
             }
         )
     return out
@@ -403,5 +378,5 @@ def _recurring_summary(orders: QuerySet) -> dict:
     return {
         "customers": totals["customers"],
         "recurring_customers": totals["recurring"],
-        "recurring_share": percent(totals["recurring"], totals["customers"]),
+        "recurring_share": percent(totals["recurring"], totals["customers"], when_zero=ZERO),
     }

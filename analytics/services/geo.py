@@ -20,7 +20,6 @@ from django.db.models import (
     Count,
     Exists,
     F,
-    FloatField,
     Min,
     OuterRef,
     Q,
@@ -29,8 +28,7 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.expressions import Combinable
-from django.db.models.functions import ASin, Coalesce, Cos, Floor, Power, Radians, Sin, Sqrt
+from django.db.models.functions import Coalesce, Cos, Floor, Radians
 
 from accounts.scope import Scope
 from analytics.filters import Filters
@@ -38,12 +36,17 @@ from analytics.registry import BASE_FILTERS, Param, analysis
 from analytics.services.base import (
     LINE_TOTAL,
     MONEY,
+    ZERO,
     Result,
+    distance_km,
     money,
+    percent,
     ratio,
     sales_by,
+    sales_source,
     scoped_items,
     scoped_orders,
+    stores_in,
 )
 from customers.models import Customer
 from dataset.geo import EARTH_RADIUS_KM, haversine_km, nearest_points
@@ -64,40 +67,14 @@ CELL_KM = Param(
 # --- building blocks -------------------------------------------------------------------------
 
 
-def haversine(lat1: Combinable, lon1: Combinable, lat2: Combinable, lon2: Combinable):
-    """Database expression: great-circle distance in km between two points given in degrees."""
-    phi1, phi2 = Radians(lat1), Radians(lat2)
-    a = Power(Sin((phi2 - phi1) / Value(2.0)), 2) + Cos(phi1) * Cos(phi2) * Power(
-        Sin((Radians(lon2) - Radians(lon1)) / Value(2.0)), 2
-    )
-    return Value(2 * EARTH_RADIUS_KM, output_field=FloatField()) * ASin(Sqrt(a))
-
-
 def _order_km(prefix: str = ""):
     """Distance (km) from an order's customer to the order's store."""
     c, s = f"{prefix}customer__", f"{prefix}store__"
-    return haversine(F(c + "latitude"), F(c + "longitude"), F(s + "latitude"), F(s + "longitude"))
+    return distance_km(c + "latitude", c + "longitude", s + "latitude", s + "longitude")
 
 
 def _km(value: float | None) -> float | None:
     return None if value is None else round(float(value), 6)
-
-
-def _pct(part: int | Decimal, whole: int | Decimal) -> Decimal:
-    """part / whole in percent, 2 decimals; 0.00 when whole is zero."""
-    return ratio(100 * Decimal(part), whole)
-
-
-def stores_in_view(filters: Filters, scope: Scope) -> QuerySet[Store]:
-    """The stores in scope matching the store, state and city filters."""
-    qs = scope.stores()
-    if filters.store:
-        qs = qs.filter(id__in=filters.store)
-    if filters.state:
-        qs = qs.filter(state_abbr__in=filters.state)
-    if filters.city:
-        qs = qs.filter(city__iexact=filters.city)
-    return qs
 
 
 def _first_orders(filters: Filters, scope: Scope, *per: str) -> QuerySet:
@@ -106,15 +83,6 @@ def _first_orders(filters: Filters, scope: Scope, *per: str) -> QuerySet:
     count each customer-store pair once."""
     groups = scoped_orders(filters, scope).order_by().values("customer", *per)
     return groups.annotate(first=Min("id")).values("first")
-
-
-def sales_measures(filters: Filters, scope: Scope) -> tuple[QuerySet, str, dict]:
-    """What `sales_by` groups: the queryset, the path prefix to the order, and the `orders`
-    and `revenue` aggregates (order totals, or with a product filter the matching items)."""
-    if filters.has_product_filter:
-        measures = {"orders": Count("order_id", distinct=True), "revenue": Sum(LINE_TOTAL)}
-        return scoped_items(filters, scope), "order__", measures
-    return scoped_orders(filters, scope), "", {"orders": Count("id"), "revenue": Sum("total")}
 
 
 def customer_sales(filters: Filters, scope: Scope):
@@ -250,7 +218,7 @@ def _assignments(filters: Filters, scope: Scope) -> list[_Assignment]:
     )
     best: dict[str, tuple] = {}
     for r in pairs:
-        if r["nearest"] is None:
+        if r["nearest"] is None or r["nearest_km"] is None:  # edited by hand without km
             continue
         rank = (-r["orders"], -r["revenue"], r["store_key"])
         if r["customer_key"] not in best or rank < best[r["customer_key"]][0]:
@@ -289,15 +257,15 @@ def customer_assignment_by_store(*, filters: Filters, scope: Scope) -> Result:
             "nearest_here": nearest[s.id],
             "main_is_nearest": matching[s.id],
             "main_elsewhere": main[s.id] - matching[s.id],
-            "share_matching": _pct(matching[s.id], main[s.id]),
+            "share_matching": percent(matching[s.id], main[s.id], when_zero=ZERO),
         }
-        for s in stores_in_view(filters, scope)
+        for s in stores_in(filters, scope)
     ]
     differ = [a.extra_km for a in assignments if a.main != a.nearest]
     meta = {
         "customers": len(assignments),
         "differing": len(differ),
-        "share_differing_pct": _pct(len(differ), len(assignments)),
+        "share_differing_pct": percent(len(differ), len(assignments), when_zero=ZERO),
         "avg_extra_km": _km(sum(differ) / len(differ)) if differ else None,
     }
     return Result(columns=COLUMNS_ASSIGNMENT, rows=rows, meta=meta)
@@ -390,7 +358,7 @@ def _catchments(filters: Filters, scope: Scope) -> dict[str, dict]:
     """Per store in view: its catchment customers, and those who ordered at any store in scope
     within the date and product filters."""
     anywhere = customer_sales(replace(filters, store=(), state=(), city=None), scope)[0]
-    customers = Customer.objects.filter(nearest_store__in=stores_in_view(filters, scope))
+    customers = Customer.objects.filter(nearest_store__in=stores_in(filters, scope))
     rows = (
         scope.filter(customers, store_field="nearest_store")
         .annotate(anywhere=anywhere)
@@ -403,7 +371,7 @@ def _catchments(filters: Filters, scope: Scope) -> dict[str, dict]:
 
 def _sales_to_catchment(filters: Filters, scope: Scope) -> dict[str, dict]:
     """Per store: catchment customers who ordered there (`ordering_here`), orders, revenue."""
-    qs, p, measures = sales_measures(filters, scope)
+    qs, p, measures = sales_source(filters, scope)
     rows = (
         qs.filter(**{f"{p}store": F(f"{p}customer__nearest_store")})
         .values(store_key=F(f"{p}store_id"))
@@ -460,7 +428,7 @@ def market_penetration_by_store(
             min_penetration_pct,
             min_orders_per_customer,
         )
-        for s in stores_in_view(filters, scope)
+        for s in stores_in(filters, scope)
     ]
     rows.sort(key=lambda r: (r["penetration_pct"], r["store"]))
     return Result(columns=COLUMNS_PENETRATION, rows=rows)
@@ -468,7 +436,7 @@ def market_penetration_by_store(
 
 def _penetration_row(store: Store, f: dict, min_pct: float, min_orders: float) -> dict:
     catchment, here = f.get("catchment", 0), f.get("ordering_here", 0)
-    penetration = _pct(here, catchment)
+    penetration = percent(here, catchment, when_zero=ZERO)
     per_customer = ratio(f.get("orders", 0), here)
     reasons = []
     if penetration < min_pct:

@@ -14,14 +14,15 @@ from analytics.filters import Filters
 from analytics.registry import BASE_FILTERS, analysis
 from analytics.services.base import (
     LINE_TOTAL,
+    ZERO,
     Result,
     money,
+    percent,
     ratio,
     scoped_items,
     scoped_orders,
     to_local_date,
 )
-from analytics.services.customers import percent
 
 DEFAULT_DAYS = 30
 
@@ -89,7 +90,7 @@ def kpis_by_period(*, filters: Filters, scope: Scope) -> Result:
                 "value": value,
                 "previous": before,
                 "change": change,
-                "change_pct": percent(change, before) if change is not None and before else None,
+                "change_pct": None if change is None else percent(change, before),
                 "unit": unit,
                 "definition": definition,
             }
@@ -196,7 +197,7 @@ def _kpi_values(
         "average_order_value": ratio(revenue, orders),
         "active_customers": active,
         "new_customers": new,
-        "customer_growth": percent(new, before) if before else None,
+        "customer_growth": percent(new, before),  # None without earlier customers
         "items_per_order": ratio(items, orders),
-        "repeat_rate": percent(repeat, active),
+        "repeat_rate": percent(repeat, active, when_zero=ZERO),
     }

@@ -6,8 +6,7 @@ from dataclasses import replace
 
 from accounts.scope import Scope
 from analytics.filters import Filters
-from analytics.services.products import products_in
-from analytics.services.stores import stores_in
+from analytics.services.base import products_in, stores_in
 
 
 def filter_options(*, filters: Filters, scope: Scope) -> dict[str, list[dict[str, str]]]:

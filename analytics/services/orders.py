@@ -6,7 +6,6 @@ import datetime as dt
 import math
 import statistics
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
 
@@ -15,9 +14,6 @@ from django.db.models import (
     Case,
     Count,
     F,
-    Func,
-    Max,
-    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -26,14 +22,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import (
-    Cast,
-    ExtractHour,
-    ExtractIsoWeekDay,
-    ExtractMonth,
-    ExtractYear,
-    Round,
-)
+from django.db.models.functions import Cast, Round
 
 from accounts.scope import Scope
 from analytics.filters import Filters
@@ -41,9 +30,15 @@ from analytics.registry import BASE_FILTERS, Param, analysis
 from analytics.services.base import (
     LINE_TOTAL,
     MONEY,
+    WEEKDAY_NAMES,
+    ZERO,
     Result,
+    local_part,
+    local_span,
     local_zone,
+    matching_products,
     money,
+    percent,
     periods,
     ratio,
     sales_by,
@@ -51,9 +46,9 @@ from analytics.services.base import (
     scoped_orders,
     to_local_date,
     trunc,
+    weekday_counts,
 )
 from orders.models import OrderItem
-from products.models import Product
 
 
 @analysis("orders/trend/", filters=(*BASE_FILTERS, "granularity"))
@@ -89,59 +84,6 @@ def sales_by_period(*, filters: Filters, scope: Scope) -> Result:
 
 
 COLUMNS_TREND = ["period", "orders", "revenue", "average_order_value"]
-
-WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-ZERO = Decimal("0.00")
-
-
-def pct(part: Decimal | int, whole: Decimal | int) -> Decimal:
-    """`part` as a percentage of `whole`, two decimals; zero when `whole` is zero."""
-    return ratio(Decimal(part) * 100, whole)
-
-
-def local_span(filters: Filters, scope: Scope) -> tuple[dt.date, dt.date] | None:
-    """The local days analysed: `date_from`..`date_to`, a missing end taken from the first or
-    last order in scope. None when there is nothing to analyse."""
-    first, last = filters.date_from, filters.date_to
-    if first is None or last is None:
-        edges = scoped_orders(filters, scope).aggregate(a=Min("ordered_at"), b=Max("ordered_at"))
-        if edges["a"] is None:
-            return None
-        first = first or to_local_date(edges["a"])
-        last = last or to_local_date(edges["b"])
-    return (first, last) if first <= last else None
-
-
-def weekday_counts(first: dt.date, last: dt.date) -> dict[int, int]:
-    """How many Mondays (1) .. Sundays (7) fall between `first` and `last`, inclusive."""
-    days = (last - first).days + 1
-    counts = {weekday: days // 7 for weekday in range(1, 8)}
-    for offset in range(days % 7):
-        counts[(first + dt.timedelta(days=offset)).isoweekday()] += 1
-    return counts
-
-
-def local_part(name: str) -> Callable[[str], Func]:
-    """A `sales_by` group: one local part ("year", "month", "iso_week_day", "hour") of the
-    order time."""
-    kind = {"year": ExtractYear, "month": ExtractMonth, "hour": ExtractHour}
-    func = kind.get(name, ExtractIsoWeekDay)
-    return lambda prefix: func(prefix + "ordered_at", tzinfo=local_zone())
-
-
-def matching_products(filters: Filters, field: str) -> list[str]:
-    """`field` ("id" or "name") of the products matching the product filters (category, size,
-    sku): a short menu list, read once so that large queries compare with constants."""
-    lookups: dict = {}
-    if filters.category:
-        lookups["category__iexact"] = filters.category
-    if filters.size:
-        lookups["size__iexact"] = filters.size
-    if filters.sku:
-        lookups["id__in"] = filters.sku
-    matching = Product.objects.filter(**lookups).order_by(field)
-    return list(matching.values_list(field, flat=True).distinct())
-
 
 # --- orders/seasonal/ -------------------------------------------------------------------------
 
@@ -291,7 +233,7 @@ def _volatility(key: tuple[str, str, str], series: dict[dt.date, Decimal]) -> di
         "weeks": len(values),
         "mean_weekly_revenue": money(mean),
         "std_weekly_revenue": money(std),
-        "coefficient_of_variation": pct(std, mean),
+        "coefficient_of_variation": percent(std, mean, when_zero=ZERO),
         "min_week": min(values),
         "max_week": max(values),
     }
@@ -439,7 +381,11 @@ def _basket_sizes(filters: Filters, scope: Scope) -> list[dict]:
         return []
     total = sum(found.values())
     return [
-        {"n_items": n, "orders": found.get(n, 0), "share": pct(found.get(n, 0), total)}
+        {
+            "n_items": n,
+            "orders": found.get(n, 0),
+            "share": percent(found.get(n, 0), total, when_zero=ZERO),
+        }
         for n in range(min(found), max(found) + 1)
     ]
 
@@ -513,7 +459,7 @@ def _value_bands(filters: Filters, scope: Scope, band_cents: int) -> list[dict]:
             "band_from": money(b * width),
             "band_to": money((b + 1) * width),
             "orders": found.get(b, 0),
-            "share": pct(found.get(b, 0), total),
+            "share": percent(found.get(b, 0), total, when_zero=ZERO),
         }
         for b in range(min(found), max(found) + 1)
     ]
@@ -623,8 +569,8 @@ def _pair(row: dict, n: int, singles: dict[str, int]) -> dict:
         "product_b": row["b"],
         "name_b": row["name_b"],
         "orders_together": together,
-        "support": pct(together, n),
-        "confidence_ab": pct(together, with_a),
-        "confidence_ba": pct(together, with_b),
+        "support": percent(together, n, when_zero=ZERO),
+        "confidence_ab": percent(together, with_a, when_zero=ZERO),
+        "confidence_ba": percent(together, with_b, when_zero=ZERO),
         "lift": ratio(together * n, with_a * with_b),
     }

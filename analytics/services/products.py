@@ -8,8 +8,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 import numpy as np
-from django.db.models import Count, Max, Min, QuerySet, Sum
-from django.db.models.functions import ExtractMonth, ExtractYear
+from django.db.models import Count, Max, Min, Sum
 from scipy.stats import rankdata
 
 from accounts.scope import Scope
@@ -20,12 +19,15 @@ from analytics.services.base import (
     Result,
     local_zone,
     money,
+    percent,
+    products_in,
     ratio,
     scoped_items,
     scoped_orders,
+    stores_in,
+    to_local_date,
+    trunc,
 )
-from analytics.services.stores import percent, stores_in
-from products.models import Product
 
 PRODUCT_KEYS = {
     "product": "product_id",
@@ -33,18 +35,6 @@ PRODUCT_KEYS = {
     "size": "product__size",
     "category": "product__category",
 }
-
-
-def products_in(filters: Filters) -> QuerySet[Product]:
-    """Catalog products matching the product filters (`category`, `size`, `sku`)."""
-    qs = Product.objects.all()
-    if filters.category:
-        qs = qs.filter(category__iexact=filters.category)
-    if filters.size:
-        qs = qs.filter(size__iexact=filters.size)
-    if filters.sku:
-        qs = qs.filter(id__in=filters.sku)
-    return qs
 
 
 def _product_fields(row: dict) -> dict:
@@ -181,13 +171,14 @@ def quantity_by_month_since_launch(*, filters: Filters, scope: Scope, months: in
     end = filters.date_to or _last_order_day(filters, scope)
     if end is None:
         return Result(columns=COLUMNS_LAUNCH, rows=[])
-    cells = _quantity_by_month_index(filters, scope, months)
+    cells = _quantity_by_month(filters, scope)
     stores = stores_in(filters, scope).count()
     out = []
     for product in products_in(filters).filter(launch_date__lte=end).order_by("id"):
         first = _months_between(product.launch_date, filters.date_from) if filters.date_from else 0
         span = range(max(first, 0), min(months - 1, _months_between(product.launch_date, end)) + 1)
-        series = [cells.get((product.id, i), _NOTHING_SOLD) for i in span]
+        launch = _month_number(product.launch_date)
+        series = [cells.get((product.id, launch + i), _NOTHING_SOLD) for i in span]
         base = _launch_base(series, span.start)
         out.extend(
             {
@@ -208,21 +199,19 @@ def quantity_by_month_since_launch(*, filters: Filters, scope: Scope, months: in
 _NOTHING_SOLD = {"units": 0, "revenue": 0}
 
 
-def _quantity_by_month_index(filters: Filters, scope: Scope, months: int) -> dict:
-    """Units and revenue per (SKU, local months since the launch month)."""
-    zone = local_zone()
-    index = (
-        ExtractYear("order__ordered_at", tzinfo=zone) - ExtractYear("product__launch_date")
-    ) * 12 + (ExtractMonth("order__ordered_at", tzinfo=zone) - ExtractMonth("product__launch_date"))
+def _quantity_by_month(filters: Filters, scope: Scope) -> dict[tuple[str, int], dict]:
+    """Units and revenue per (SKU, local month numbered as in `_month_number`)."""
     rows = (
         scoped_items(filters, scope)
-        .annotate(month_index=index)
-        .filter(month_index__gte=0, month_index__lt=months)
-        .values("product_id", "month_index")
+        .values("product_id", month=trunc("month", "order__ordered_at"))
         .annotate(units=Sum("quantity"), revenue=Sum(LINE_TOTAL))
         .order_by()
     )
-    return {(r["product_id"], r["month_index"]): r for r in rows}
+    return {(r["product_id"], _month_number(to_local_date(r["month"]))): r for r in rows}
+
+
+def _month_number(day: dt.date) -> int:
+    return day.year * 12 + day.month - 1
 
 
 def _last_order_day(filters: Filters, scope: Scope) -> dt.date | None:

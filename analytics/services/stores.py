@@ -8,35 +8,18 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.db.models import (
-    Aggregate,
     Avg,
     Count,
-    Exists,
     F,
-    Field,
-    FloatField,
     IntegerField,
+    Min,
     OuterRef,
     Q,
-    QuerySet,
-    Subquery,
     Sum,
     Value,
     Window,
 )
-from django.db.models.expressions import Combinable
-from django.db.models.functions import (
-    ASin,
-    Coalesce,
-    Cos,
-    Least,
-    Power,
-    Radians,
-    Rank,
-    RowNumber,
-    Sin,
-    Sqrt,
-)
+from django.db.models.functions import Rank, RowNumber
 from django.db.models.lookups import LessThanOrEqual
 
 from accounts.scope import Scope
@@ -46,51 +29,26 @@ from analytics.services.base import (
     LINE_TOTAL,
     MONEY,
     Result,
+    change_pct,
+    distance_km,
     money,
+    percent,
     period_start,
     periods,
     ratio,
     sales_by,
+    sales_source,
+    scalar,
     scoped_items,
     scoped_orders,
+    stores_in,
     to_local_date,
     trunc,
 )
 from customers.models import Customer
-from stores.models import Store
 
-EARTH_RADIUS_KM = 6371.0088  # mean Earth radius, as the importer's nearest-store search uses
 INTEGER = IntegerField()
-FLOAT = FloatField()
-
-
-# Helpers (candidates for base.py: other areas need stores, percentages and distances too).
-
-
-def stores_in(filters: Filters, scope: Scope) -> QuerySet[Store]:
-    """The stores in scope matching the store filters (`store`, `state`, `city`)."""
-    qs = scope.filter(Store.objects.all(), "id")
-    if filters.store:
-        qs = qs.filter(id__in=filters.store)
-    if filters.state:
-        qs = qs.filter(state_abbr__in=filters.state)
-    if filters.city:
-        qs = qs.filter(city__iexact=filters.city)
-    return qs
-
-
-def percent(part: Decimal | int | float, whole: Decimal | int | float) -> Decimal | None:
-    """part / whole × 100, rounded to 0.01; None when `whole` is zero (undefined)."""
-    if not whole:
-        return None
-    return money(Decimal(part) * 100 / Decimal(whole))
-
-
-def change_pct(value: Decimal | int | float, base: Decimal | int | float) -> Decimal | None:
-    """(value - base) / base × 100, rounded to 0.01; None when `base` is zero."""
-    if not base:
-        return None
-    return money((Decimal(value) - Decimal(base)) * 100 / Decimal(base))
+ALL_MEASURES = ("orders", "revenue", "customers", "items")
 
 
 def km(value: float | None) -> float | None:
@@ -98,74 +56,27 @@ def km(value: float | None) -> float | None:
     return None if value is None else round(value, 3)
 
 
-def distance_km(lat1, lon1, lat2, lon2) -> Combinable:
-    """Haversine great-circle distance in km between two points given in degrees, as a database
-    expression (field names, F() or OuterRef()), on a sphere of radius 6371.0088 km."""
-    lat1, lon1, lat2, lon2 = (F(x) if isinstance(x, str) else x for x in (lat1, lon1, lat2, lon2))
-    phi1, phi2 = Radians(lat1), Radians(lat2)
-    half_dphi = Sin((phi2 - phi1) / Value(2.0))
-    half_dlambda = Sin(Radians(lon2 - lon1) / Value(2.0))
-    a = Power(half_dphi, 2) + Cos(phi1) * Cos(phi2) * Power(half_dlambda, 2)
-    # Rounding can push `a` a hair above 1 for antipodes; ASin would then fail.
-    return Value(2 * EARTH_RADIUS_KM) * ASin(Sqrt(Least(a, Value(1.0))))
-
-
-def scalar(qs: QuerySet, aggregate: Aggregate, output_field: Field, default=None) -> Combinable:
-    """One aggregate over `qs` (correlated through OuterRef) as a scalar subquery; `default`
-    replaces the NULL of an empty set."""
-    rows = qs.order_by().annotate(_all=Value(1)).values("_all").annotate(v=aggregate).values("v")
-    expr = Subquery(rows, output_field=output_field)
-    if default is None:
-        return expr
-    return Coalesce(expr, Value(default, output_field=output_field))
-
-
-def sales_source(filters: Filters, scope: Scope) -> tuple[QuerySet, str, dict[str, Aggregate]]:
-    """The rows to aggregate, the path from them to the order, and the sales measures.
-
-    Without a product filter: orders, with revenue = order totals and items = the orders' item
-    counts. With one (category, size, sku): the matching items, with revenue = quantity × unit
-    price, items = their quantity, orders and customers = those of the orders holding them.
-    """
+def _orders_in_view(filters: Filters, scope: Scope) -> Q:
+    """On `stores_in(filters, scope)`: their joined `orders` in view. The stores already carry
+    the scope and the store filters: the dates suffice, and a product filter the orders holding
+    a matching product. A store without orders joins one empty (NULL) order, never in view."""
     if filters.has_product_filter:
-        return (
-            scoped_items(filters, scope),
-            "order__",
-            {
-                "orders": Count("order_id", distinct=True),
-                "revenue": Sum(LINE_TOTAL),
-                "customers": Count("order__customer_id", distinct=True),
-                "items": Sum("quantity"),
-            },
-        )
-    return (
-        scoped_orders(filters, scope),
-        "",
-        {
-            "orders": Count("id"),
-            "revenue": Sum("total"),
-            "customers": Count("customer_id", distinct=True),
-            "items": Sum("n_items"),
-        },
-    )
+        return Q(orders__in=scoped_orders(filters, scope))
+    start, end = filters.start_instant(), filters.end_instant()
+    dates = {"orders__ordered_at__gte": start, "orders__ordered_at__lt": end}
+    return Q(orders__isnull=False, **{lookup: bound for lookup, bound in dates.items() if bound})
 
 
-def _avg_customer_km(filters: Filters, scope: Scope) -> Combinable:
-    """Mean distance to the outer store over the distinct customers with an order there.
+def _once_per_customer(filters: Filters, scope: Scope) -> Q:
+    """On stores: of their joined orders in view, one per customer, the lowest ID."""
+    pairs = scoped_orders(filters, scope).order_by().values("store", "customer")
+    return Q(orders__in=pairs.annotate(first=Min("id")).values("first"))
 
-    Each customer counts through one order, their lowest-ID one at the store among the orders
-    matching the filters. (Cheaper than filtering every customer on an EXISTS: it reads only
-    the store's orders.)
-    """
-    orders = scoped_orders(filters, scope)
-    earlier = orders.filter(
-        store=OuterRef("store"), customer=OuterRef("customer"), id__lt=OuterRef("id")
-    )
-    once = orders.filter(~Exists(earlier), store=OuterRef("pk"))
-    here = distance_km(
-        "customer__latitude", "customer__longitude", OuterRef("latitude"), OuterRef("longitude")
-    )
-    return scalar(once, Avg(here), FLOAT)
+
+# The distance from the customer of a store's joined order to the store.
+ORDER_KM = distance_km(
+    "orders__customer__latitude", "orders__customer__longitude", "latitude", "longitude"
+)
 
 
 # Analyses.
@@ -199,7 +110,7 @@ def sales_by_store(*, filters: Filters, scope: Scope) -> Result:
     then store ID; `limit` (default 100) keeps the first rows. `meta.revenue` is the total over
     every store, including those cut by `limit`.
     """
-    qs, prefix, aggregates = sales_source(filters, scope)
+    qs, prefix, aggregates = sales_source(filters, scope, ALL_MEASURES)
     here = qs.filter(**{f"{prefix}store": OuterRef("pk")})
     measures = {  # prefixed: Store has an `orders` relation
         f"sales_{name}": scalar(here, agg, MONEY if name == "revenue" else INTEGER, default=0)
@@ -355,7 +266,7 @@ def sales_by_state(*, filters: Filters, scope: Scope) -> Result:
     revenue of all listed states (0.01; empty when that is zero). Ordered by revenue, highest
     first, then state.
     """
-    qs, prefix, aggregates = sales_source(filters, scope)
+    qs, prefix, aggregates = sales_source(filters, scope, ALL_MEASURES)
     sales = {
         r["state"]: r
         for r in qs.values(state=F(f"{prefix}store__state_abbr")).annotate(**aggregates).order_by()
@@ -411,23 +322,22 @@ def customer_reach_by_store(*, filters: Filters, scope: Scope) -> Result:
     each of the store's customers, counted once, to this store; empty without customers.
     Ordered by store ID.
     """
-    orders = scoped_orders(filters, scope).filter(store=OuterRef("pk"))
-    catchment = scope.filter(Customer.objects.all(), "nearest_store")
-    distinct_customers = Count("customer_id", distinct=True)
+    # One pass over the stores' orders (a join, grouped by store), not a subquery per store.
+    in_view = _orders_in_view(filters, scope)
+    customers = Count("orders__customer", distinct=True, filter=in_view)
+    catchment = scope.filter(Customer.objects.filter(nearest_store=OuterRef("pk")), "nearest_store")
     rows = (
         stores_in(filters, scope)
         .annotate(
-            customers=scalar(orders, distinct_customers, INTEGER, 0),
-            catchment=scalar(
-                catchment.filter(nearest_store=OuterRef("pk")), Count("id"), INTEGER, 0
+            customers=customers,
+            # No Coalesce: SQL would then group by the subquery, running it for every order.
+            catchment=scalar(catchment, Count("id"), INTEGER),
+            reached=Count(
+                "orders__customer",
+                distinct=True,
+                filter=in_view & Q(orders__customer__nearest_store=F("pk")),
             ),
-            reached=scalar(
-                orders.filter(customer__nearest_store=OuterRef("pk")),
-                distinct_customers,
-                INTEGER,
-                0,
-            ),
-            avg_km=_avg_customer_km(filters, scope),
+            avg_km=Avg(ORDER_KM, filter=_once_per_customer(filters, scope)),
         )
         .order_by("id")
     )
@@ -437,7 +347,7 @@ def customer_reach_by_store(*, filters: Filters, scope: Scope) -> Result:
             "city": s.city,
             "state": s.state_abbr,
             "customers": s.customers,
-            "catchment_customers": s.catchment,
+            "catchment_customers": s.catchment or 0,
             "catchment_customers_ordering": s.reached,
             "reach_pct": percent(s.reached, s.catchment),
             "customers_from_outside_catchment": s.customers - s.reached,
@@ -481,19 +391,16 @@ def customer_distance_by_store(*, filters: Filters, scope: Scope, within_km: flo
     a customer at most `within_km` km (default 10; the column is named after it) from the
     store (0.01; empty without orders). Ordered by store ID.
     """
-    orders = scoped_orders(filters, scope).filter(store=OuterRef("pk"))
-    here = distance_km(
-        "customer__latitude", "customer__longitude", OuterRef("latitude"), OuterRef("longitude")
-    )
-    near = Count("id", filter=Q(LessThanOrEqual(here, Value(within_km))))
+    in_view = _orders_in_view(filters, scope)  # one pass over the stores' orders, as above
+    near = in_view & Q(LessThanOrEqual(ORDER_KM, Value(within_km)))
     rows = (
         stores_in(filters, scope)
         .annotate(
-            n_orders=scalar(orders, Count("id"), INTEGER, 0),
-            n_customers=scalar(orders, Count("customer_id", distinct=True), INTEGER, 0),
-            avg_km=scalar(orders, Avg(here), FLOAT),
-            avg_customer_km=_avg_customer_km(filters, scope),
-            near=scalar(orders, near, INTEGER, 0),
+            n_orders=Count("orders", filter=in_view),
+            n_customers=Count("orders__customer", distinct=True, filter=in_view),
+            avg_km=Avg(ORDER_KM, filter=in_view),
+            avg_customer_km=Avg(ORDER_KM, filter=_once_per_customer(filters, scope)),
+            near=Count("orders", filter=near),
         )
         .order_by("id")
     )

@@ -8,6 +8,7 @@ import statistics
 from collections import defaultdict
 from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 import holidays
 from dateutil.relativedelta import relativedelta
@@ -18,8 +19,14 @@ from analytics.filters import Filters
 from analytics.registry import Param, analysis
 from analytics.services.base import (
     LINE_TOTAL,
+    WEEKDAY_NAMES,
+    ZERO,
     Result,
+    change_pct,
+    local_part,
+    local_span,
     money,
+    percent,
     period_start,
     periods,
     ratio,
@@ -27,13 +34,6 @@ from analytics.services.base import (
     scoped_items,
     to_local_date,
     trunc,
-)
-from analytics.services.orders import (
-    WEEKDAY_NAMES,
-    ZERO,
-    local_part,
-    local_span,
-    pct,
     weekday_counts,
 )
 
@@ -73,8 +73,8 @@ def category_sales_by_month(*, filters: Filters, scope: Scope) -> Result:
                     "month": month,
                     "quantity": cell["sold"],
                     "revenue": revenue,
-                    "share_of_category": pct(revenue, total),
-                    "index": pct(revenue * 12, total),
+                    "share_of_category": percent(revenue, total, when_zero=ZERO),
+                    "index": percent(revenue * 12, total, when_zero=ZERO),
                 }
             )
     columns = ["category", "month", "quantity", "revenue", "share_of_category", "index"]
@@ -145,15 +145,9 @@ def _growth_row(start: dt.date, now: dict, then: dict) -> dict:
         "revenue": now["revenue"],
         "previous_orders": then["orders"],
         "previous_revenue": then["revenue"],
-        "orders_growth_pct": _growth(now["orders"], then["orders"]),
-        "revenue_growth_pct": _growth(now["revenue"], then["revenue"]),
+        "orders_growth_pct": change_pct(now["orders"], then["orders"]),
+        "revenue_growth_pct": change_pct(now["revenue"], then["revenue"]),
     }
-
-
-def _growth(now: Decimal | int, then: Decimal | int | None) -> Decimal | None:
-    if not then:
-        return None
-    return pct(Decimal(now) - Decimal(then), then)
 
 
 # --- trends/peak_times/ -----------------------------------------------------------------------
@@ -195,7 +189,7 @@ def _hours(filters: Filters, scope: Scope) -> Result:
     out = []
     for hour in range(24):
         cell = found.get(hour, {"orders": 0, "revenue": ZERO})
-        share = pct(cell["orders"], total)
+        share = percent(cell["orders"], total, when_zero=ZERO)
         out.append(
             {"hour": hour, "orders": cell["orders"], "revenue": cell["revenue"], "share": share}
         )
@@ -356,10 +350,31 @@ def _weekly_revenue(filters: Filters, scope: Scope, by: str) -> dict[str, dict[d
 def _drops(weeks: list[dt.date], weekly: dict, baseline_weeks: int, k: Decimal):
     """(week, warning) for each week of one weekly series below its band."""
     values = [weekly.get(w, ZERO) for w in weeks]
+    cents = [int(v * 100) for v in values]  # exact: the values are rounded to the cent
+    exact_k = Fraction(k)
     for i in range(baseline_weeks, len(weeks)):
+        if not _may_fall_below(cents[i - baseline_weeks : i], cents[i], exact_k):
+            continue
         drop = _drop(values[i - baseline_weeks : i], values[i], k)
         if drop:
             yield weeks[i], drop
+
+
+# Relative slack of the exact pre-test below: far more than the rounding error of the
+# 28-digit Decimal figures `_drop` decides with (for weekly revenue under about $10^10).
+_SLACK = Fraction(1, 10**12)
+
+
+def _may_fall_below(baseline: list[int], revenue: int, k: Fraction) -> bool:
+    """False when `revenue` (cents) is clearly within the band of `baseline` (cents): at or
+    above the mean, or above mean − k × pstdev by a margin, in exact integer arithmetic.
+    A quick sieve only: `_drop` decides the weeks it lets through, as it always has."""
+    n, total = len(baseline), sum(baseline)
+    gap = total - n * revenue  # n × (mean − revenue)
+    if gap <= 0:
+        return False
+    spread = n * sum(c * c for c in baseline) - total * total  # n² × variance
+    return gap * gap * (1 + _SLACK) > k * k * spread
 
 
 def _drop(baseline: list[Decimal], revenue: Decimal, k: Decimal) -> dict | None:

@@ -23,10 +23,10 @@ from django.db.models import F, Value
 from accounts.models import User
 from accounts.scope import EVERYTHING, scope_for
 from analytics.filters import Filters
+from analytics.services.base import distance_km
 from analytics.services.geo import (
     customer_assignment_by_store,
     customer_distance_by_state,
-    haversine,
     market_penetration_by_store,
     potential_sites_by_rank,
     white_spots_by_cell,
@@ -186,7 +186,7 @@ def test_database_haversine_gives_the_distance_along_a_meridian(geo_chain):
     sa = STORE_AT["SA"]
     kms = dict(
         Customer.objects.annotate(
-            km=haversine(F("latitude"), F("longitude"), Value(sa[0]), Value(sa[1]))
+            km=distance_km(F("latitude"), F("longitude"), Value(sa[0]), Value(sa[1]))
         ).values_list("id", "km")
     )
     assert kms["N1"] == approx(5.0, 1e-9)
@@ -746,3 +746,18 @@ def test_each_analysis_runs_a_fixed_number_of_queries(
 ):
     with django_assert_num_queries(queries):
         service(filters=Filters(), scope=EVERYTHING, **params)
+
+
+def test_assignment_leaves_out_a_customer_whose_nearest_distance_is_missing(tiny_chain):
+    from accounts.scope import EVERYTHING
+    from analytics.filters import Filters
+    from analytics.services.geo import customer_assignment_by_store
+    from customers.models import Customer
+
+    Customer.objects.filter(id="C1").update(nearest_store_id="S1", nearest_store_km=None)
+    Customer.objects.filter(id="C2").update(nearest_store_id="S2", nearest_store_km=0.5)
+    result = customer_assignment_by_store(filters=Filters(), scope=EVERYTHING)
+    assert result.meta["customers"] == 1
+    assert {r["store"]: r["customers_main"] for r in result.rows if r["customers_main"]} == {
+        "S2": 1
+    }

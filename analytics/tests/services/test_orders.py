@@ -17,6 +17,7 @@ import pytest
 from accounts.models import User
 from accounts.scope import EVERYTHING, scope_for
 from analytics.filters import Filters
+from analytics.services.base import weekday_counts
 from analytics.services.orders import (
     items_per_order_by_period,
     order_value_by_period,
@@ -24,7 +25,6 @@ from analytics.services.orders import (
     revenue_volatility_by_store,
     sales_by_period,
     sales_by_season,
-    weekday_counts,
 )
 
 pytestmark = pytest.mark.django_db

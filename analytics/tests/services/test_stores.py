@@ -18,10 +18,10 @@ from django.db.models import Value
 from accounts.models import User
 from accounts.scope import EVERYTHING, scope_for
 from analytics.filters import Filters
+from analytics.services.base import distance_km
 from analytics.services.stores import (
     customer_distance_by_store,
     customer_reach_by_store,
-    distance_km,
     product_sales_by_store,
     revenue_by_store_and_period,
     sales_by_state,

@@ -413,6 +413,27 @@ def test_warning_reads_the_baseline_before_date_from(weekly_series):
     ]
 
 
+@pytest.mark.parametrize(
+    ("revenue", "k", "flagged"),
+    [
+        # Weeks 1-8 of S4: mean 100.00, population std 10.00.
+        ("80.00", 2.0, False),  # exactly on the lower bound 100 - 2 × 10
+        ("79.99", 2.0, True),
+        ("85.00", 1.5, False),
+        ("84.99", 1.5, True),
+        ("100.00", 0.0, False),  # k = 0: the band is the mean
+        ("99.99", 0.0, True),
+    ],
+)
+def test_warning_band_edges_are_exact(tiny_chain, revenue, k, flagged):
+    for i, value in enumerate([*S4_WEEKS[:8], revenue]):
+        day = WEEK_1 + dt.timedelta(weeks=i, days=2)
+        add_order("S4", dt.datetime.combine(day, dt.time(12), tzinfo=LA), value)
+    nine_weeks = Filters(date_from=WEEK_1, date_to=dt.date(2024, 3, 3))
+    rows = revenue_drops_by_week(filters=nine_weeks, scope=EVERYTHING, k=k).rows
+    assert [(r["week"], r["revenue"]) for r in rows] == ([(week(9), D(revenue))] if flagged else [])
+
+
 def test_warning_stays_in_the_scope(weekly_series, make_user):
     result = revenue_drops_by_week(filters=TEN_WEEKS, scope=manager_of(make_user, "S2"))
     assert [(r["store"], r["week"], r["severity"]) for r in result.rows] == [
