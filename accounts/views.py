@@ -8,17 +8,23 @@ from django.views.decorators.http import require_GET
 from accounts.models import User
 from accounts.scope import scope_for
 
-# Roles whose landing page is the Overview (store managers get their store page, later).
+# Roles whose landing page is the Overview (a regional manager's is scoped to their states).
 OVERVIEW_ROLES = {User.Role.EXECUTIVE, User.Role.ANALYST, User.Role.REGIONAL_MANAGER}
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """The signed-in user's start page: the Overview for the roles above; otherwise who
-    they are and which stores they see."""
+    """The signed-in user's landing page: the Overview for the roles above, a store manager's
+    own store page (the Stores page when they run several); otherwise who they are and which
+    stores they see."""
     if request.user.role in OVERVIEW_ROLES:
         return redirect("dashboard-overview")
     scope = scope_for(request.user)
     stores = scope.stores().order_by("state_abbr", "city", "id")
+    if request.user.role == User.Role.STORE_MANAGER and stores:
+        ids = [s.pk for s in stores[:2]]
+        return (
+            redirect("dashboard-store", ids[0]) if len(ids) == 1 else redirect("dashboard-stores")
+        )
     return render(request, "home.html", {"scope": scope, "stores": stores})
 
 

@@ -1,28 +1,128 @@
-"""Dashboard pages: Django templates hosting the Dash apps of `analytics/dash_apps/`."""
+"""Dashboard pages: Django templates hosting the Dash apps of `analytics/dash_apps/`.
 
+The address's query string (`?state=NV&date_from=...`, the API's names) becomes the controls'
+first values, and the app writes them back as they change, so a view can be bookmarked and
+shared. Stores, states and products outside the user's scope are refused here (403) and again
+in every callback.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django_plotly_dash.models import DashApp
+from django_plotly_dash.util import store_initial_arguments
 
 from accounts.scope import scope_for
-from analytics.dash_apps import overview as overview_app
-from analytics.filters import Filters, InvalidFilter, parse_filters
+from analytics.dash_apps.kit import initial_arguments
+from analytics.filters import InvalidFilter, parse_filters
 from analytics.services.options import filter_options
+from products.models import Product
+from stores.models import Store
+
+
+@dataclass(frozen=True)
+class Page:
+    slug: str
+    title: str
+    lead: str  # one line under the title
+
+
+PAGES = {
+    page.slug: page
+    for page in (
+        Page("overview", "Overview", "The chain at a glance: key figures, trend, stores, menu."),
+        Page("customers", "Customers", "Where customers live, who comes back, who spends most."),
+        Page("stores", "Stores", "Sales, reach and distance per state, city and store."),
+        Page("products", "Products", "What sells, since when, at what price, and with what."),
+        Page("orders", "Orders", "Trend, seasonality, basket size and value, volatility."),
+        Page("geo", "Geography", "White spots, penetration, candidate sites and assignment."),
+        Page("trends", "Trends", "Seasons, growth year over year, peak times, early warnings."),
+        Page("store", "Store", "One store against the chain."),
+        Page("product", "Product", "One product since its launch."),
+    )
+}
+NAV = ("overview", "customers", "stores", "products", "orders", "geo", "trends")
 
 
 def overview(request: HttpRequest) -> HttpResponse:
-    """The Overview; filters from the query string (`?state=NV&date_from=...`, the API's
-    names) become the controls' first values. A store or state outside the user's scope is
-    refused (403, from `parse_filters`)."""
-    scope = scope_for(request.user)
+    return dashboard(request, "overview")
+
+
+def page(request: HttpRequest, slug: str) -> HttpResponse:
+    return dashboard(request, slug)
+
+
+def store_page(request: HttpRequest, store_id: str) -> HttpResponse:
+    store = get_object_or_404(Store, pk=store_id)
+    if not scope_for(request.user).allows(store.pk):
+        raise PermissionDenied(f"store {store.pk} is outside your stores.")
+    crumbs = [
+        ("Stores", reverse("dashboard-stores")),
+        (store.state_abbr, reverse("dashboard-stores") + f"?state={store.state_abbr}"),
+        (
+            store.city,
+            reverse("dashboard-stores")
+            + "?"
+            + urlencode({"state": store.state_abbr, "city": store.city}),
+        ),
+    ]
+    title = f"Store {store.pk} · {store.city}, {store.state_abbr}"
+    return dashboard(request, "store", fixed={"store": [store.pk]}, title=title, crumbs=crumbs)
+
+
+def product_page(request: HttpRequest, sku: str) -> HttpResponse:
+    product = get_object_or_404(Product, pk=sku)
+    products = reverse("dashboard-products")
+    crumbs = [
+        ("Products", products),
+        (product.category, products + "?" + urlencode({"category": product.category})),
+    ]
+    title = f"{product.name} ({product.size}) · {product.pk}"
+    return dashboard(request, "product", fixed={"sku": [product.pk]}, title=title, crumbs=crumbs)
+
+
+def dashboard(
+    request: HttpRequest,
+    slug: str,
+    *,
+    fixed: dict | None = None,
+    title: str = "",
+    crumbs: list | None = None,
+) -> HttpResponse:
+    """Render page `slug`: its Dash app in an iframe, with the address's filters."""
+    page = PAGES[slug]
+    module = importlib.import_module(f"analytics.dash_apps.{slug}")
+    scope, fixed = scope_for(request.user), fixed or {}
+    query = {name: request.GET.getlist(name) for name in request.GET}
     error = None
     try:
-        filters = parse_filters(request.GET, scope=scope)
-    except InvalidFilter as exc:
-        filters, error = Filters(), str(exc)
-    options = filter_options(filters=filters, scope=scope)
+        filters = parse_filters({**query, **fixed}, scope=scope)
+    except InvalidFilter as exc:  # PermissionDenied (a state outside scope) is a 403
+        filters, error = parse_filters(fixed, scope=scope), str(exc)
+    data = {"path": request.path, "fixed": fixed}
+    initial = initial_arguments(filters, filter_options(filters=filters, scope=scope), data)
     context = {
-        "app_name": overview_app.APP_NAME,
-        "initial": overview_app.initial_arguments(filters, options),
+        "page": page,
+        "title": title or page.title,
+        "crumbs": crumbs or [],
+        "nav": [PAGES[s] for s in NAV],
+        "initial": initial,
+        "app_url": _app_url(request, module.APP_NAME, initial),
         "error": error,
     }
-    return render(request, "dashboard/overview.html", context)
+    return render(request, "dashboard/page.html", context)
+
+
+def _app_url(request: HttpRequest, name: str, initial: dict) -> str:
+    """The app's own address, with the initial arguments stored for it (django-plotly-dash
+    keeps them in the cache under an id in the address)."""
+    cache_id = store_initial_arguments(request, initial)
+    _, app = DashApp.locate_item(name, stateless=True, cache_id=cache_id)
+    return app.base_url

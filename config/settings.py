@@ -248,6 +248,8 @@ SPECTACULAR_SETTINGS = {
 # A page's initial filter values reach its iframe through the cache (shared by every process
 # with REDIS_URL): not the session, where two pages loading at once overwrite each other's
 # keys. A value gone from the cache only means the app opens without the address's filters.
+# Component libraries beyond Dash's own whose scripts django-plotly-dash serves locally.
+PLOTLY_COMPONENTS = ["dash_ag_grid"]
 PLOTLY_DASH = {
     "serve_locally": True,
     "view_decorator": "django_plotly_dash.access.login_required",

@@ -13,6 +13,12 @@ urlpatterns = [
     path("", account_views.home, name="home"),
     path("health/", account_views.health, name="health"),
     path("dashboard/", dashboard_views.overview, name="dashboard-overview"),
+    *(
+        path(f"dashboard/{slug}/", dashboard_views.page, {"slug": slug}, name=f"dashboard-{slug}")
+        for slug in ("customers", "stores", "products", "orders", "geo", "trends")
+    ),
+    path("dashboard/stores/<str:store_id>/", dashboard_views.store_page, name="dashboard-store"),
+    path("dashboard/products/<str:sku>/", dashboard_views.product_page, name="dashboard-product"),
     # The Dash apps' iframes and callbacks; behind the login like every page.
     path("django_plotly_dash/", include("django_plotly_dash.urls")),
     path(

@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from analytics.version import bump_data_version
 from customers.models import Customer
 from orders.models import Order, OrderItem
 from products.models import Product
@@ -81,6 +82,7 @@ def order_figures(
 
 
 def _write_items(order: Order, lines: list[PricedLine]) -> None:
+    bump_data_version()  # bulk_create sends no post_save
     OrderItem.objects.bulk_create(
         OrderItem(
             order=order, product_id=x.product_id, quantity=x.quantity, unit_price=x.unit_price

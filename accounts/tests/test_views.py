@@ -48,13 +48,15 @@ def test_login_with_wrong_password_shows_an_error(client, make_user):
     assert "_auth_user_id" not in client.session
 
 
-def test_home_lists_exactly_the_stores_in_scope(client, tiny_chain, make_user):
-    # Store managers keep this page until their store page exists; other roles are redirected.
-    client.force_login(make_user("boss", User.Role.STORE_MANAGER, stores=["S1", "S2"]))
+def test_home_lists_the_stores_in_scope_for_users_without_a_role(client, tiny_chain, make_user):
+    # Every role is sent to its landing page (analytics/tests/dash/test_pages.py); a staff
+    # member without one sees the whole chain listed, anyone else is told they see nothing.
+    client.force_login(make_user("staff", "", is_staff=True))
     html = client.get("/").content.decode()
-    assert "You see 2 stores." in html
-    assert "Reno" in html and "Las Vegas" in html
-    assert "Sacramento" not in html and "Salt Lake City" not in html
+    assert "You see the whole chain (4 stores)." in html
+    assert all(city in html for city in ("Reno", "Las Vegas", "Sacramento", "Salt Lake City"))
+    client.force_login(make_user("nobody", ""))
+    assert "No stores are assigned to you yet" in client.get("/").content.decode()
 
 
 def test_logout_is_a_post_and_ends_the_session(client, make_user):

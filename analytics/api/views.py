@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from decimal import Decimal
-
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import ValidationError
@@ -14,8 +11,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.scope import scope_for
+from analytics.answer import answer
 from analytics.api.renderers import AnalysisCSVRenderer
-from analytics.filters import InvalidFilter, parse_filters
+from analytics.filters import InvalidFilter
 from analytics.registry import Analysis
 
 VOCABULARY_DOCS = {
@@ -37,38 +35,11 @@ class AnalysisView(APIView):
     renderer_classes = [JSONRenderer, AnalysisCSVRenderer]
 
     def get(self, request: Request) -> Response:
-        scope = scope_for(request.user)
         try:
-            filters = parse_filters(
-                request.query_params, scope=scope, defaults=self.analysis.defaults
-            )
-            params = self.analysis.parse_params(request.query_params)
+            data = answer(self.analysis, request.query_params, scope_for(request.user))
         except InvalidFilter as exc:
             raise ValidationError(exc.errors) from None
-        result = self.analysis.run(filters=filters, scope=scope, **params)
-        return Response(
-            {
-                "analysis": self.analysis.name,
-                "filters": filters.as_params(),
-                "params": params,
-                "columns": result.columns,
-                "results": [{k: plain(v) for k, v in row.items()} for row in result.rows],
-                "meta": {k: plain(v) for k, v in result.meta.items()},
-            }
-        )
-
-
-def plain(value):
-    """Money and other decimals as exact strings, dates as ISO text: JSON and CSV agree."""
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    return value
+        return Response(data)
 
 
 def _parameters(analysis: Analysis) -> list[OpenApiParameter]:

@@ -1,303 +1,40 @@
-"""The Overview dashboard (`/dashboard/`): filter bar, KPI cards, trend, categories, top lists.
-
-Every callback takes the user from django-plotly-dash's `user` keyword, builds the scope with
-`scope_for`, validates the control values with `parse_filters` (the API's vocabulary: each
-control's id is its parameter name) and calls one service. A store or state sent in the payload
-outside the user's scope is refused with a message, never answered.
-"""
+"""The Overview (`/dashboard/`): KPI cards, revenue and orders trend, stores on a map sized by
+revenue, sales by category, top stores and products. Clicking a period drills into it, a
+category filters by it, a store or product opens its own page."""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterable
-
-import plotly.graph_objects as go
-from dash import Input, Output, dcc, html
-from django.conf import settings
-from django.core.exceptions import PermissionDenied
-from django_plotly_dash import DjangoDash
-
-from accounts.scope import Scope, scope_for
-from analytics.filters import Filters, Granularity, InvalidFilter, parse_filters
-from analytics.registry import all_analyses
-from analytics.services.kpis import kpis_by_period
-from analytics.services.options import filter_options
-from analytics.services.orders import sales_by_period
-from analytics.services.products import sales_by_product
-from analytics.services.stores import sales_by_store
+from analytics.dash_apps.kit import (
+    Chart,
+    Drill,
+    build,
+    figure,
+    floats,
+    new_app,
+    period_drill,
+    period_label,
+    ranking,
+)
+from analytics.dash_apps.kit.figures import bubble_sizes, geo_figure
+from analytics.filters import Filters
+from analytics.services.base import Result
 
 APP_NAME = "overview"
-FILTER_NAMES = ("date_from", "date_to", "state", "city", "store", "category", "size")
-FILTER_INPUTS = [
-    Input("date_from", "date"),
-    Input("date_to", "date"),
-    *(Input(name, "value") for name in FILTER_NAMES[2:]),
-]
-OPTION_NAMES = ("state", "city", "store", "category", "size")
 TOP = 10
-GRAPH_CONFIG = {"displaylogo": False, "responsive": True}
-
-# Unhashed static names: the app is built at import, possibly before collectstatic has written
-# the manifest (tests, DEBUG); whitenoise serves the unhashed copies as well.
-STATIC = "/" + settings.STATIC_URL.strip("/") + "/"
-app = DjangoDash(
-    APP_NAME,
-    serve_locally=True,
-    external_stylesheets=[STATIC + "vendor/bootstrap/bootstrap.min.css", STATIC + "css/slice.css"],
-)
+app = new_app(APP_NAME)
 
 
-def describe(analysis: str) -> str:
-    """The first paragraph of an analysis's docstring: the chart's tooltip, as in the API docs."""
-    return all_analyses()[analysis].description.split("\n\n", 1)[0].replace("\n", " ")
-
-
-# Layout -------------------------------------------------------------------------------------
-
-
-def _control(label: str, control) -> html.Div:
-    return html.Div(
-        [html.Label(label, className="form-label small mb-1"), control], className="col"
-    )
-
-
-def filter_bar() -> html.Div:
-    # Every prop the page may set is declared (even as None): django-plotly-dash's initial
-    # arguments only replace props present in the layout.
-    def dropdown(name: str, multi: bool = False) -> dcc.Dropdown:
-        return dcc.Dropdown(id=name, options=[], value=None, multi=multi, placeholder="All")
-
-    def date(name: str) -> dcc.DatePickerSingle:
-        return dcc.DatePickerSingle(id=name, date=None, display_format="YYYY-MM-DD", clearable=True)
-
-    return html.Div(
-        className="row row-cols-2 row-cols-md-4 row-cols-xl-7 g-2 mb-3",
-        children=[
-            _control("From", date("date_from")),
-            _control("To", date("date_to")),
-            _control("State", dropdown("state", multi=True)),
-            _control("City", dropdown("city")),
-            _control("Store", dropdown("store", multi=True)),
-            _control("Category", dropdown("category")),
-            _control("Size", dropdown("size")),
-        ],
-    )
-
-
-def chart_card(graph_id: str, title: str, analysis: str, *extra) -> html.Div:
-    tooltip = describe(analysis)
-    header = html.Div(
-        className="card-header d-flex justify-content-between align-items-center",
-        children=[
-            html.Span(title, title=tooltip),
-            *extra,
-            html.Span(
-                "i",
-                title=tooltip,
-                id=f"{graph_id}-info",
-                className="badge rounded-pill border text-body-secondary",
-            ),
-        ],
-    )
-    graph = dcc.Graph(id=graph_id, config=GRAPH_CONFIG, style={"height": "320px"})
-    return html.Div(
-        className="col-12 col-lg-6",
-        children=html.Div(
-            className="card h-100",
-            children=[header, html.Div(dcc.Loading(graph), className="card-body p-1")],
-        ),
-    )
-
-
-def serve_layout() -> html.Div:
-    granularity = dcc.RadioItems(
-        id="granularity",
-        options=[{"label": g.label, "value": g.value} for g in Granularity],
-        value=Granularity.MONTH.value,
-        inline=True,
-        inputClassName="me-1",
-        labelClassName="me-2 small",
-    )
-    return html.Div(
-        className="container-fluid py-2",
-        children=[
-            filter_bar(),
-            html.Div(id="filter-error", role="alert"),
-            html.Div(
-                className="d-flex justify-content-between align-items-baseline",
-                children=[
-                    html.H2("Key figures", className="h5 mb-2", title=describe("kpis_by_period")),
-                    html.Small(id="kpi-period", className="text-body-secondary"),
-                ],
-            ),
-            dcc.Loading(html.Div(id="kpis", className="row row-cols-2 row-cols-md-4 g-2 mb-3")),
-            html.Div(
-                className="row g-3",
-                children=[
-                    chart_card("trend", "Revenue and orders", "sales_by_period", granularity),
-                    chart_card("by-category", "Sales by category", "sales_by_product"),
-                    chart_card("top-stores", f"Top {TOP} stores by revenue", "sales_by_store"),
-                    chart_card(
-                        "top-products", f"Top {TOP} products by revenue", "sales_by_product"
-                    ),
-                ],
-            ),
-        ],
-    )
-
-
-app.layout = serve_layout()
-
-
-def initial_arguments(filters: Filters, options: dict[str, list]) -> dict[str, dict]:
-    """Control values (from the page's query string) and options for the first paint."""
-    params = filters.as_params()
-    args: dict[str, dict] = {name: {"options": options[name]} for name in OPTION_NAMES}
-    for name in ("date_from", "date_to"):
-        if name in params:
-            args[name] = {"date": params[name]}
-    for name in OPTION_NAMES:
-        if name in params:
-            args[name]["value"] = params[name]
-    if "granularity" in params:
-        args["granularity"] = {"value": params["granularity"]}
-    return args
-
-
-# Reading the controls -------------------------------------------------------------------------
-
-
-def read_filters(values: Iterable, user, **extra) -> tuple[Filters | None, Scope, str | None]:
-    """Validate control values within the user's scope: (filters, scope, None) or an error."""
-    scope = scope_for(user)
-    params = {
-        name: value.split("T", 1)[0]
-        if isinstance(value, str) and name.startswith("date")
-        else value
-        for name, value in zip(FILTER_NAMES, values, strict=True)
-        if value not in (None, "", [])
-    }
-    try:
-        return parse_filters({**params, **extra}, scope=scope), scope, None
-    except (InvalidFilter, PermissionDenied) as exc:
-        return None, scope, str(exc)
-
-
-# Formatting ---------------------------------------------------------------------------------
-
-
-def format_value(value, unit: str) -> str:
-    if value is None:
-        return "—"
-    if unit == "USD":
-        return f"${value:,.2f}"
-    if unit == "%":
-        return f"{value:,.2f}%"
-    if unit == "count":
-        return f"{value:,}"
-    return f"{value:,.2f}"
-
-
-def format_change(row: dict) -> tuple[str, str]:
-    """The change against the previous period and its Bootstrap text colour."""
-    change, pct = row["change"], row["change_pct"]
-    if change is None:
-        return "no previous figure", "text-body-secondary"
-    arrow, colour = ("▲", "text-success") if change > 0 else ("▼", "text-danger")
-    if change == 0:
-        arrow, colour = "=", "text-body-secondary"
-    if row["unit"] == "%":
-        return f"{arrow} {abs(change):,.2f} pp", colour
-    return (f"{arrow} {abs(pct):,.2f}%" if pct is not None else f"{arrow} new"), colour
-
-
-def kpi_card(row: dict) -> html.Div:
-    change, colour = format_change(row)
-    return html.Div(
-        className="col",
-        children=html.Div(
-            className="card h-100",
-            title=row["definition"],
-            id=f"kpi-{row['kpi']}",
-            children=html.Div(
-                className="card-body py-2",
-                children=[
-                    html.Div(row["label"], className="small text-body-secondary"),
-                    html.Div(
-                        format_value(row["value"], row["unit"]),
-                        id=f"kpi-{row['kpi']}-value",
-                        className="fs-4 fw-semibold",
-                    ),
-                    html.Div(change, className=f"small {colour}"),
-                ],
-            ),
-        ),
-    )
-
-
-def message(text: str) -> go.Figure:
-    fig = go.Figure(layout=_layout())
-    fig.add_annotation(text=text, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    return fig
-
-
-def _layout(**extra) -> go.Layout:
-    return go.Layout(template="plotly_white", margin={"l": 10, "r": 10, "t": 10, "b": 10}, **extra)
-
-
-def floats(rows: list[dict], key: str) -> list[float]:
-    return [float(r[key]) for r in rows]
-
-
-# Callbacks ----------------------------------------------------------------------------------
-
-
-@app.callback(
-    [Output(name, "options") for name in OPTION_NAMES],
-    Input("state", "value"),
-    Input("city", "value"),
-)
-def update_options(state, city, **kwargs):
-    filters, scope, error = read_filters(
-        (None, None, state, city, None, None, None), kwargs["user"]
-    )
-    options = filter_options(filters=filters or Filters(), scope=scope)
-    return [options[name] for name in OPTION_NAMES]
-
-
-@app.callback(
-    Output("filter-error", "children"),
-    Output("kpis", "children"),
-    Output("kpi-period", "children"),
-    *FILTER_INPUTS,
-)
-def update_kpis(*values, **kwargs):
-    filters, scope, error = read_filters(values, kwargs["user"])
-    if error:
-        return html.Div(error, className="alert alert-warning py-2"), [], ""
-    result = kpis_by_period(filters=filters, scope=scope)
-    meta = result.meta
-    period = (
-        f"{meta['date_from']} to {meta['date_to']}, "
-        f"against {meta['previous_from']} to {meta['previous_to']}"
-    )
-    return None, [kpi_card(row) for row in result.rows], period
-
-
-@app.callback(Output("trend", "figure"), *FILTER_INPUTS, Input("granularity", "value"))
-def update_trend(*values, **kwargs):
-    *controls, granularity = values
-    filters, scope, error = read_filters(controls, kwargs["user"], granularity=granularity)
-    if error:
-        return message("Check the filters above.")
-    rows = sales_by_period(filters=filters, scope=scope).rows
-    if not rows:
-        return message("No orders match these filters.")
+def draw_trend(result: Result, filters: Filters):
+    rows = result.rows
     x = [period_label(r["period"], filters.granularity) for r in rows]
-    fig = go.Figure(layout=_layout(legend={"orientation": "h", "y": 1.1}, hovermode="x unified"))
-    fig.add_bar(x=x, y=floats(rows, "revenue"), name="Revenue (USD)", marker_color="#0d6efd")
+    fig = figure(legend={"orientation": "h", "y": 1.12}, hovermode="x unified")
+    fig.add_bar(
+        x=x,
+        y=floats(rows, "revenue"),
+        name="Revenue (USD)",
+        marker_color="#0d6efd",
+        customdata=[r["period"].isoformat() for r in rows],
+    )
     fig.add_scatter(
         x=x, y=[r["orders"] for r in rows], name="Orders", yaxis="y2", line_color="#fd7e14"
     )
@@ -310,32 +47,47 @@ def update_trend(*values, **kwargs):
             "side": "right",
             "showgrid": False,
             "rangemode": "tozero",
-            "tickformat": ",~r",
+            "tickformat": ",d",
         },
     )
     return fig
 
 
-def period_label(start: dt.date, granularity: str) -> str:
-    """A period by its first day, as people name it: 2022-03, 2022 Q1, 2022."""
-    if granularity == Granularity.MONTH:
-        return start.strftime("%Y-%m")
-    if granularity == Granularity.QUARTER:
-        return f"{start.year} Q{(start.month - 1) // 3 + 1}"
-    if granularity == Granularity.YEAR:
-        return str(start.year)
-    return start.isoformat()
+def drill_period(point: dict, filters: Filters) -> Drill | None:
+    start = point.get("customdata")
+    return period_drill(start, filters.granularity) if isinstance(start, str) else None
 
 
-@app.callback(Output("by-category", "figure"), *FILTER_INPUTS)
-def update_by_category(*values, **kwargs):
-    filters, scope, error = read_filters(values, kwargs["user"])
-    if error:
-        return message("Check the filters above.")
-    rows = sales_by_product(filters=filters, scope=scope, level="category").rows
-    if not rows:
-        return message("No sales match these filters.")
-    fig = go.Figure(layout=_layout(showlegend=False))
+def draw_store_map(result: Result, filters: Filters):
+    rows = result.rows
+    revenue = floats(rows, "revenue")
+    fig = geo_figure(showlegend=False)
+    fig.add_scattergeo(
+        lat=[r["latitude"] for r in rows],
+        lon=[r["longitude"] for r in rows],
+        customdata=[[r["store"], r["city"], r["state"], r["orders"]] for r in rows],
+        marker={
+            "size": bubble_sizes(revenue),
+            "color": "#0d6efd",
+            "opacity": 0.6,
+            "line": {"width": 1, "color": "#084298"},
+        },
+        text=[f"${v:,.2f}" for v in revenue],
+        hovertemplate="%{customdata[0]} · %{customdata[1]}, %{customdata[2]}<br>"
+        "%{text}, %{customdata[3]:,} orders<extra></extra>",
+    )
+    return fig
+
+
+def open_store(point: dict, filters: Filters) -> Drill | None:
+    data = point.get("customdata")
+    store = data[0] if isinstance(data, list) and data else None
+    return Drill(goto=f"/dashboard/stores/{store}/") if isinstance(store, str) else None
+
+
+def draw_categories(result: Result, filters: Filters):
+    rows = result.rows
+    fig = figure(showlegend=False)
     fig.add_bar(
         x=[r["category"] for r in rows],
         y=floats(rows, "revenue"),
@@ -344,40 +96,77 @@ def update_by_category(*values, **kwargs):
         "%{customdata[1]:,} units<extra></extra>",
     )
     fig.update_yaxes(tickprefix="$")
+    fig.update_xaxes(type="category")
     return fig
 
 
-@app.callback(Output("top-stores", "figure"), *FILTER_INPUTS)
-def update_top_stores(*values, **kwargs):
-    filters, scope, error = read_filters(values, kwargs["user"], limit=TOP)
-    if error:
-        return message("Check the filters above.")
-    rows = sales_by_store(filters=filters, scope=scope).rows
-    if not rows:
-        return message("No stores match these filters.")
-    return ranking([f"{r['store']} · {r['city']}, {r['state']}" for r in rows], rows)
+def filter_category(point: dict, filters: Filters) -> Drill | None:
+    category = point.get("x")
+    return Drill(set={"category": category}) if isinstance(category, str) else None
 
 
-@app.callback(Output("top-products", "figure"), *FILTER_INPUTS)
-def update_top_products(*values, **kwargs):
-    filters, scope, error = read_filters(values, kwargs["user"])
-    if error:
-        return message("Check the filters above.")
-    rows = sales_by_product(filters=filters, scope=scope, level="product").rows[:TOP]
-    if not rows:
-        return message("No sales match these filters.")
-    return ranking([f"{r['name']} ({r['size']})" for r in rows], rows)
+def draw_top_stores(result: Result, filters: Filters):
+    rows = result.rows
+    labels = [f"{r['store']} · {r['city']}, {r['state']}" for r in rows]
+    return ranking(labels, floats(rows, "revenue"), customdata=[[r["store"]] for r in rows])
 
 
-def ranking(labels: list[str], rows: list[dict]) -> go.Figure:
-    """A horizontal bar chart of revenue, highest on top."""
-    fig = go.Figure(layout=_layout(showlegend=False))
-    fig.add_bar(
-        x=floats(rows, "revenue"),
-        y=labels,
-        orientation="h",
-        hovertemplate="%{y}<br>$%{x:,.2f}<extra></extra>",
-    )
-    fig.update_yaxes(autorange="reversed", automargin=True)
-    fig.update_xaxes(tickprefix="$")
+def draw_top_products(result: Result, filters: Filters):
+    rows = result.rows
+    labels = [f"{r['name']} ({r['size']})" for r in rows]
+    fig = ranking(labels, [r["quantity"] for r in rows], [[r["product"]] for r in rows], unit="")
+    fig.update_xaxes(title="Units sold")
     return fig
+
+
+def open_product(point: dict, filters: Filters) -> Drill | None:
+    data = point.get("customdata")
+    sku = data[0] if isinstance(data, list) and data else None
+    return Drill(goto=f"/dashboard/products/{sku}/") if isinstance(sku, str) else None
+
+
+CHARTS = (
+    Chart(
+        "trend",
+        "Revenue and orders",
+        "sales_by_period",
+        draw_trend,
+        drill=drill_period,
+        hint="click a period to zoom in",
+    ),
+    Chart(
+        "store-map",
+        "Stores by revenue",
+        "sales_by_store",
+        draw_store_map,
+        params={"limit": 1000},
+        drill=open_store,
+        hint="click a store to open it",
+    ),
+    Chart(
+        "by-category",
+        "Sales by category",
+        "sales_by_product",
+        draw_categories,
+        params={"level": "category"},
+        drill=filter_category,
+        hint="click to filter",
+    ),
+    Chart(
+        "top-stores",
+        f"Top {TOP} stores by revenue",
+        "sales_by_store",
+        draw_top_stores,
+        params={"limit": TOP},
+        drill=open_store,
+    ),
+    Chart(
+        "top-products",
+        f"Top {TOP} products by units sold",
+        "top_products_by_quantity",
+        draw_top_products,
+        params={"limit": TOP},
+        drill=open_product,
+    ),
+)
+build(app, CHARTS)

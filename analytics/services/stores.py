@@ -92,6 +92,8 @@ COLUMNS_SALES = [
     "items",
     "share_of_revenue",
     "rank",
+    "latitude",
+    "longitude",
 ]
 
 
@@ -107,7 +109,8 @@ def sales_by_store(*, filters: Filters, scope: Scope) -> Result:
     `average_order_value` = revenue / orders (USD). `share_of_revenue` is the store's percentage
     of the revenue of all listed stores (0.01; empty when that is zero). `rank` is 1 for the
     highest revenue; equal revenues share a rank. Rows are ordered by revenue, highest first,
-    then store ID; `limit` (default 100) keeps the first rows. `meta.revenue` is the total over
+    then store ID; `limit` (default 100) keeps the first rows. `latitude` and `longitude` place
+    the store (degrees) on a map. `meta.revenue` is the total over
     every store, including those cut by `limit`.
     """
     qs, prefix, aggregates = sales_source(filters, scope, ALL_MEASURES)
@@ -137,6 +140,8 @@ def sales_by_store(*, filters: Filters, scope: Scope) -> Result:
             "items": s.sales_items,
             "share_of_revenue": percent(s.sales_revenue, s.total),
             "rank": s.rank,
+            "latitude": s.latitude,
+            "longitude": s.longitude,
         }
         for s in rows
     ]

@@ -31,6 +31,8 @@ def test_sales_by_store_json(api):
         "items": 4,
         "share_of_revenue": "56.67",
         "rank": 1,
+        "latitude": 39.5296,
+        "longitude": -119.8138,
     }
     assert pick(body["results"], "store", "revenue", "rank") == [
         ("S1", "51.00", 1),

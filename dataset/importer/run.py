@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import transaction
 
+from analytics.version import bump_data_version
 from customers.models import Customer
 from dataset.importer.checks import check_orders, recipe_text_disagreements
 from dataset.importer.derive import customer_rows, refreshed_customers, store_locations
@@ -152,6 +153,9 @@ def _import(directory: Path, report: ImportReport, progress: bool) -> ImportRepo
         with _timed(report, "check"):
             _check(export, report)
         reset_sequences([Order])
+        # COPY and raw SQL send no signals; on commit only, so a failed import bumps nothing.
+        if any(report.inserted.values()) or any(report.updated.values()):
+            bump_data_version()
         committing = time.perf_counter()
     report.seconds["commit"] = time.perf_counter() - committing
     with _timed(report, "analyze"):

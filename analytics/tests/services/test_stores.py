@@ -108,14 +108,17 @@ def test_sales_by_store_lists_every_store_with_share_and_rank(tiny_chain):
         "items",
         "share_of_revenue",
         "rank",
+        "latitude",
+        "longitude",
     ]
-    assert [list(r.values()) for r in result.rows] == [
+    assert [list(r.values())[:-2] for r in result.rows] == [
         ["S1", "Reno", "NV", 2, D("51.00"), D("25.50"), 1, 4, D("56.67"), 1],  # 51/90
         ["S2", "Las Vegas", "NV", 1, D("21.75"), D("21.75"), 1, 3, D("24.17"), 2],  # 21.75/90
         ["S3", "Sacramento", "CA", 1, D("17.25"), D("17.25"), 1, 2, D("19.17"), 3],
         ["S4", "Salt Lake City", "UT", 0, D("0.00"), D("0.00"), 0, 0, D("0.00"), 4],
     ]
     assert result.meta == {"revenue": D("90.00")}
+    assert [(r["latitude"], r["longitude"]) for r in result.rows][:1] == [(39.5296, -119.8138)]
 
 
 def test_sales_by_store_with_a_product_filter_counts_the_matching_items(tiny_chain):

@@ -1,0 +1,464 @@
+"""The callbacks every page shares, wired from its Chart specs by `build(app, charts)`.
+
+Every callback takes the user from django-plotly-dash's `user` keyword, builds the scope with
+`scope_for`, validates the control values with `parse_filters` (the API's vocabulary: a
+control's id is its parameter name) and calls registered analyses. A store or state sent in
+the payload outside the user's scope is refused with a message, never answered; so is a
+tampered page store (the fixed store of a store page goes through the same check).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from urllib.parse import urlencode
+
+from dash import Input, Output, State, html, no_update
+from django.core.exceptions import PermissionDenied
+from django_plotly_dash import DjangoDash
+
+from accounts.scope import Scope, scope_for
+from analytics.answer import answer
+from analytics.api.renderers import AnalysisCSVRenderer
+from analytics.dash_apps.kit.figures import message
+from analytics.dash_apps.kit.layout import CRUMBS, kpi_card, page_layout
+from analytics.dash_apps.kit.spec import DATE_NAMES, FILTER_NAMES, OPTION_NAMES, Chart, Drill
+from analytics.filters import Filters, Granularity, InvalidFilter, parse_filters
+from analytics.registry import all_analyses
+from analytics.services.kpis import kpis_by_period
+from analytics.services.options import filter_options
+from analytics.version import data_version
+
+
+def _prop(name: str) -> str:
+    return "date" if name in DATE_NAMES else "value"
+
+
+FILTER_INPUTS = [Input(name, _prop(name)) for name in FILTER_NAMES]
+FILTER_STATES = [State(name, _prop(name)) for name in FILTER_NAMES]
+FILTER_OUTPUTS = [Output(name, _prop(name)) for name in FILTER_NAMES]
+N = len(FILTER_NAMES)
+
+
+# Reading the controls ---------------------------------------------------------------------------
+
+
+def filter_query(values: Sequence, page: Mapping | None) -> dict:
+    """Control values (in FILTER_NAMES order) as API query parameters; the page's fixed
+    filters (a store page's store) replace the controls'."""
+    query = {
+        name: value.split("T", 1)[0] if name in DATE_NAMES and isinstance(value, str) else value
+        for name, value in zip(FILTER_NAMES, values, strict=True)
+        if value not in (None, "", [])
+    }
+    return {**query, **((page or {}).get("fixed") or {})}
+
+
+def read_filters(
+    values: Sequence, user, page: Mapping | None = None, **extra
+) -> tuple[Filters | None, Scope, str | None]:
+    """Validate control values within the user's scope: (filters, scope, None) or an error."""
+    scope = scope_for(user)
+    try:
+        return parse_filters({**filter_query(values, page), **extra}, scope=scope), scope, None
+    except (InvalidFilter, PermissionDenied) as exc:
+        return None, scope, str(exc)
+
+
+def chart_query(chart: Chart, values: Sequence, controls: Sequence, page: Mapping | None) -> dict:
+    own = {c.param: v for c, v in zip(chart.controls, controls, strict=True) if v is not None}
+    return {**filter_query(values, page), **chart.params, **own}
+
+
+def run_chart(chart: Chart, query: Mapping, user):
+    """(filters, result) for a chart, or raise InvalidFilter / PermissionDenied."""
+    analysis = all_analyses()[chart.analysis]
+    scope = scope_for(user)
+    filters = parse_filters(query, scope=scope, defaults=analysis.defaults)
+    params = analysis.parse_params(query)
+    return filters, analysis.run(filters=filters, scope=scope, **params)
+
+
+# Tables -------------------------------------------------------------------------------------------
+
+
+def table_cell(value):
+    """Numbers stay numbers (so the table sorts them as numbers), dates become ISO text."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list | tuple | dict):
+        return str(value)
+    return value
+
+
+def table_columns(columns: Sequence[str], rows: Sequence[dict]) -> list[dict]:
+    """AG Grid column definitions: numbers filter and sort as numbers, with thousands
+    separators (two decimals for money and other decimals)."""
+
+    def spec(col: str) -> dict:
+        sample = next((r[col] for r in rows if r.get(col) is not None), None)
+        numeric = isinstance(sample, int | float | Decimal) and not isinstance(sample, bool)
+        out = {"field": col, "headerName": col.replace("_", " ")}
+        if numeric:
+            digits = ".2f" if isinstance(sample, Decimal | float) else ""
+            out |= {
+                "filter": "agNumberColumnFilter",
+                "type": "rightAligned",
+                "valueFormatter": {
+                    "function": f"params.value == null ? '' : d3.format(',{digits}')(params.value)"
+                },
+            }
+        return out
+
+    return [spec(c) for c in columns]
+
+
+# Registration ---------------------------------------------------------------------------------
+
+
+def build(
+    app: DjangoDash,
+    charts: Sequence[Chart],
+    *,
+    kpis: bool = True,
+    hide: tuple[str, ...] = (),
+    intro=None,
+) -> None:
+    """Give `app` the page layout for `charts` and every callback the page needs."""
+    app.layout = page_layout(tuple(charts), kpis=kpis, hide=hide, intro=intro)
+    _options(app)
+    _breadcrumb(app)
+    _drill(app, charts)
+    _live(app)
+    _address(app)
+    if kpis:
+        _kpis(app)
+    for chart in charts:
+        _chart(app, chart)
+        _download(app, chart)
+
+
+def _options(app: DjangoDash) -> None:
+    @app.callback(
+        [Output(name, "options") for name in OPTION_NAMES],
+        Input("state", "value"),
+        Input("city", "value"),
+        State("page", "data"),
+    )
+    def update_options(state, city, page, **kwargs):
+        values = [None] * N
+        values[FILTER_NAMES.index("state")], values[FILTER_NAMES.index("city")] = state, city
+        filters, scope, _ = read_filters(values, kwargs["user"], page)
+        options = filter_options(filters=filters or Filters(), scope=scope)
+        return [options[name] for name in OPTION_NAMES]
+
+
+def _kpis(app: DjangoDash) -> None:
+    @app.callback(
+        Output("filter-error", "children"),
+        Output("kpis", "children"),
+        Output("kpi-period", "children"),
+        *FILTER_INPUTS,
+        Input("version", "data"),
+        State("page", "data"),
+    )
+    def update_kpis(*values, **kwargs):
+        filters, scope, error = read_filters(values[:N], kwargs["user"], values[-1])
+        if error:
+            return html.Div(error, className="alert alert-warning py-2"), [], ""
+        result = kpis_by_period(filters=filters, scope=scope)
+        meta = result.meta
+        period = (
+            f"{meta['date_from']} to {meta['date_to']}, "
+            f"against {meta['previous_from']} to {meta['previous_to']}"
+        )
+        return None, [kpi_card(row) for row in result.rows], period
+
+
+def _chart(app: DjangoDash, chart: Chart) -> None:
+    outputs = (
+        [Output(chart.id, "rowData"), Output(chart.id, "columnDefs")]
+        if chart.is_table
+        else Output(chart.id, "figure")
+    )
+    controls = [Input(chart.control_id(c.param), "value") for c in chart.controls]
+
+    @app.callback(
+        outputs, *FILTER_INPUTS, Input("version", "data"), *controls, State("page", "data")
+    )
+    def update(*values, **kwargs):
+        query = chart_query(chart, values[:N], values[N + 1 : -1], values[-1])
+        try:
+            filters, result = run_chart(chart, query, kwargs["user"])
+        except (InvalidFilter, PermissionDenied):
+            return ([], []) if chart.is_table else message("Check the filters above.")
+        if chart.is_table:
+            columns = list(chart.columns or result.columns)
+            rows = [{c: table_cell(r.get(c)) for c in columns} for r in result.rows]
+            return rows, table_columns(columns, result.rows)
+        if not result.rows:
+            return message("Nothing matches these filters.")
+        return chart.draw(result, filters)
+
+    update.__name__ = f"update_{chart.id.replace('-', '_')}"
+
+
+def _download(app: DjangoDash, chart: Chart) -> None:
+    controls = [State(chart.control_id(c.param), "value") for c in chart.controls]
+
+    @app.callback(
+        Output(f"{chart.id}-download", "data"),
+        Input(f"{chart.id}-csv", "n_clicks"),
+        *FILTER_STATES,
+        *controls,
+        State("page", "data"),
+        prevent_initial_call=True,
+    )
+    def download(n_clicks, *values, **kwargs):
+        """The chart's rows as the API's CSV for the same query (same columns, same text)."""
+        if not n_clicks:
+            return no_update
+        analysis = all_analyses()[chart.analysis]
+        query = chart_query(chart, values[:N], values[N:-1], values[-1])
+        try:
+            payload = answer(analysis, query, scope_for(kwargs["user"]))
+        except (InvalidFilter, PermissionDenied):
+            return no_update
+        content = AnalysisCSVRenderer().render(payload).decode("utf-8")
+        name = analysis.path.strip("/").replace("/", "-")
+        return {"content": content, "filename": f"{name}.csv", "type": "text/csv"}
+
+
+# Drill-down, breadcrumb, clearing ---------------------------------------------------------------
+
+
+def _drill(app: DjangoDash, charts: Sequence[Chart]) -> None:
+    graphs = [c for c in charts if c.drill and not c.is_table]
+    tables = [c for c in charts if c.drill and c.is_table]
+    inputs = [
+        *(Input(c.id, "clickData") for c in graphs),
+        *(Input(c.id, "selectedRows") for c in tables),
+        *(Input(crumb, "n_clicks") for crumb in CRUMBS),
+        Input("clear-filters", "n_clicks"),
+    ]
+    states = [*FILTER_STATES, State("page", "data")]
+
+    @app.callback(
+        [*FILTER_OUTPUTS, Output("goto", "data")], *inputs, *states, prevent_initial_call=True
+    )
+    def drill(*args, **kwargs):
+        triggered = kwargs["callback_context"].triggered or [{}]
+        source, _, prop = (triggered[0].get("prop_id") or "").rpartition(".")
+        n_in = len(inputs)
+        values, page = list(args[n_in : n_in + N]), args[n_in + N]
+        current = dict(zip(FILTER_NAMES, values, strict=True))
+        if source == "clear-filters":
+            return _changed(
+                {n: None for n in FILTER_NAMES if n != "granularity"}
+                | {"granularity": Granularity.MONTH.value},
+            )
+        if source in CRUMBS:
+            return _changed(crumb_changes(source, current))
+        chart = next((c for c in charts if c.id == source), None)
+        point = _clicked(chart, args[[i.component_id for i in inputs].index(source)])
+        filters, _, error = read_filters(values, kwargs["user"], page)
+        if chart is None or point is None or error:
+            return [no_update] * (N + 1)
+        step = chart.drill(point, filters)
+        if step is None:
+            return [no_update] * (N + 1)
+        if step.goto:
+            return [no_update] * N + [goto_url(step.goto, current)]
+        return _changed(step.set)
+
+
+def _clicked(chart: Chart | None, value) -> dict | None:
+    """The clicked point of a graph, or the selected row of a table."""
+    if chart is None or not value:
+        return None
+    if chart.is_table:
+        return value[0] if isinstance(value, list) and isinstance(value[0], dict) else None
+    return (value.get("points") or [None])[0] if isinstance(value, dict) else None
+
+
+def _changed(changes: Mapping) -> list:
+    out = [changes.get(n, no_update) for n in FILTER_NAMES]
+    return [*out, no_update]
+
+
+def goto_url(path: str, current: Mapping) -> str:
+    """Another page, carrying the filters that still make sense there (not the place or the
+    product that the target page fixes itself)."""
+    fixed = ("state", "city", "store") if "/stores/" in path else ("category", "size")
+    query = filter_query([current.get(n) for n in FILTER_NAMES], None)
+    kept = {k: v for k, v in query.items() if k not in fixed}
+    return path + ("?" + urlencode(kept, doseq=True) if kept else "")
+
+
+def crumb_changes(crumb: str, current: Mapping) -> dict:
+    changes: dict = {name: None for name in CRUMBS[crumb]}
+    if crumb == "crumb-time":
+        changes["granularity"] = Granularity.MONTH.value
+    if crumb == "crumb-year" and current.get("date_from"):
+        year = str(current["date_from"])[:4]
+        changes |= {
+            "date_from": f"{year}-01-01",
+            "date_to": f"{year}-12-31",
+            "granularity": Granularity.MONTH.value,
+        }
+    return changes
+
+
+def period_drill(start: dt.date | str, granularity: str) -> Drill | None:
+    """Year → its months, quarter → its months, month or week → its days."""
+    start = dt.date.fromisoformat(str(start)[:10])
+    if granularity == Granularity.YEAR:
+        end, finer = dt.date(start.year, 12, 31), Granularity.MONTH
+    elif granularity == Granularity.QUARTER:
+        end, finer = _month_end(start, 3), Granularity.MONTH
+    elif granularity == Granularity.MONTH:
+        end, finer = _month_end(start, 1), Granularity.DAY
+    elif granularity == Granularity.WEEK:
+        end, finer = start + dt.timedelta(days=6), Granularity.DAY
+    else:
+        return None
+    return Drill(
+        set={"date_from": start.isoformat(), "date_to": end.isoformat(), "granularity": finer.value}
+    )
+
+
+def _month_end(start: dt.date, months: int) -> dt.date:
+    year, month = divmod(start.month - 1 + months, 12)
+    return dt.date(start.year + year, month + 1, 1) - dt.timedelta(days=1)
+
+
+def _breadcrumb(app: DjangoDash) -> None:
+    outputs = []
+    for crumb in CRUMBS:
+        outputs += [Output(crumb, "children"), Output(crumb, "style")]
+
+    @app.callback([*outputs, Output("crumb-here", "children")], *FILTER_INPUTS)
+    def update_breadcrumb(*values):
+        labels = crumb_labels(dict(zip(FILTER_NAMES, values, strict=True)))
+        out = []
+        for crumb in CRUMBS:
+            label = labels.get(crumb)
+            out += [f"{label} ›" if label else "", None if label else {"display": "none"}]
+        return [*out, labels.get("here", "")]
+
+
+def crumb_labels(current: Mapping) -> dict:
+    """Visible breadcrumb levels for the current filters, and the deepest one ("here")."""
+    states, city, stores = current.get("state") or [], current.get("city"), current.get("store")
+    labels: dict[str, str] = {}
+    here: list[str] = []
+    if states or city or stores:
+        labels["crumb-places"] = "All stores"
+        if len(states) == 1 and (city or stores):
+            labels["crumb-state"] = states[0]
+        if city and stores:
+            labels["crumb-city"] = city
+        here.append(", ".join(stores or []) or city or ", ".join(states))
+    if current.get("category") or current.get("size"):
+        labels["crumb-products"] = "All products"
+        if current.get("category") and current.get("size"):
+            labels["crumb-category"] = current["category"]
+        here.append(current.get("size") or current["category"])
+    date_from, date_to = current.get("date_from"), current.get("date_to")
+    if date_from or date_to:
+        labels["crumb-time"] = "All time"
+        if date_from and date_to and str(date_from)[:7] == str(date_to)[:7]:
+            labels["crumb-year"] = str(date_from)[:4]
+        here.append(f"{str(date_from or '…')[:10]} to {str(date_to or '…')[:10]}")
+    labels["here"] = " · ".join(here)
+    return labels
+
+
+# Live refresh and the address bar ------------------------------------------------------------
+
+
+def _live(app: DjangoDash) -> None:
+    @app.callback(
+        Output("version", "data"),
+        Output("live-status", "children"),
+        Input("tick", "n_intervals"),
+        State("version", "data"),
+        prevent_initial_call=True,
+    )
+    def poll(_n, seen, **kwargs):
+        """Charts redraw only when the data version moved (a write through the admin, the API
+        or an import); otherwise nothing is sent back and nothing redraws."""
+        current = data_version()
+        if current == seen:
+            return no_update, no_update
+        return current, f"Updated with new data at {time.strftime('%H:%M:%S')}"
+
+
+ADDRESS_JS = """
+function(dateFrom, dateTo, state, city, store, category, size, granularity, page) {
+    const values = {date_from: dateFrom, date_to: dateTo, state: state, city: city,
+                    store: store, category: category, size: size};
+    if (granularity && granularity !== "month") { values.granularity = granularity; }
+    const fixed = (page && page.fixed) || {};
+    const query = new URLSearchParams();
+    for (const [name, value] of Object.entries(values)) {
+        if (name in fixed || value === null || value === undefined || value === "") continue;
+        for (const v of [].concat(value)) query.append(name, String(v).split("T")[0]);
+    }
+    const text = query.toString();
+    try {
+        const top = window.parent;
+        if (top !== window) {
+            top.history.replaceState(null, "", top.location.pathname + (text ? "?" + text : ""));
+            top.dispatchEvent(new CustomEvent("slice:filters", {detail: text}));
+        }
+    } catch (e) { /* not embedded in our page */ }
+    return text;
+}
+"""
+
+GOTO_JS = """
+function(url) {
+    if (url) { window.top.location.assign(url); }
+    return url;
+}
+"""
+
+
+def _address(app: DjangoDash) -> None:
+    """Filters written to the page's address (bookmarkable, shared, kept by the menu's links),
+    and drill-downs that open another page; both in the browser, no round trip."""
+    app.clientside_callback(
+        ADDRESS_JS, Output("address", "data"), *FILTER_INPUTS, State("page", "data")
+    )
+    app.clientside_callback(
+        GOTO_JS, Output("nav-sink", "data"), Input("goto", "data"), prevent_initial_call=True
+    )
+
+
+def initial_arguments(filters: Filters, options: Mapping[str, list], page: Mapping) -> dict:
+    """Control values (from the page's query string), options and page state for the first
+    paint; django-plotly-dash hands them to the app through the cache."""
+    params = filters.as_params()
+    args: dict[str, dict] = {name: {"options": options[name]} for name in OPTION_NAMES}
+    for name in FILTER_NAMES:
+        if name in params and name not in (page.get("fixed") or {}):
+            args.setdefault(name, {})[_prop(name)] = params[name]
+    args["page"] = {"data": dict(page)}
+    args["version"] = {"data": data_version()}
+    return args
+
+
+def callback_for(app: DjangoDash, output: str):
+    """The function registered for `output` ("<id>.<prop>", the first output of a callback with
+    several): for tests and the benchmark, which call callbacks as django-plotly-dash does."""
+    for callback_set, func in app._callback_sets:
+        outputs = callback_set["output"]
+        first = outputs[0] if isinstance(outputs, list | tuple) else outputs
+        if f"{first.component_id}.{first.component_property}" == output:
+            return func
+    raise KeyError(output)

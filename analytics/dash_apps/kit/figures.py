@@ -1,0 +1,111 @@
+"""Figure and number formatting shared by every dashboard page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+import plotly.graph_objects as go
+
+from analytics.filters import Granularity
+
+COLOURS = ("#0d6efd", "#fd7e14", "#198754", "#6f42c1", "#dc3545", "#20c997", "#6c757d")
+
+
+def base_layout(**extra) -> go.Layout:
+    return go.Layout(template="plotly_white", margin={"l": 10, "r": 10, "t": 10, "b": 10}, **extra)
+
+
+def figure(**layout) -> go.Figure:
+    return go.Figure(layout=base_layout(**layout))
+
+
+def message(text: str) -> go.Figure:
+    """An empty chart that says why it is empty (no data, or a filter to fix)."""
+    fig = figure()
+    fig.add_annotation(text=text, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return fig
+
+
+def floats(rows: Iterable[dict], key: str) -> list[float | None]:
+    """A column as floats for plotting (decimals are exact in the data, floats on screen)."""
+    return [None if r[key] is None else float(r[key]) for r in rows]
+
+
+def ranking(labels: list[str], values: list[float], customdata=None, unit: str = "$") -> go.Figure:
+    """A horizontal bar chart, highest on top."""
+    fig = figure(showlegend=False)
+    fig.add_bar(
+        x=values,
+        y=labels,
+        orientation="h",
+        customdata=customdata,
+        hovertemplate="%{y}<br>" + ("$%{x:,.2f}" if unit == "$" else "%{x:,}") + "<extra></extra>",
+    )
+    fig.update_yaxes(autorange="reversed", automargin=True, type="category")
+    fig.update_xaxes(tickprefix=unit if unit == "$" else "")
+    return fig
+
+
+def period_label(start: dt.date | str, granularity: str) -> str:
+    """A period by its first day, as people name it: 2022-03, 2022 Q1, 2022."""
+    if isinstance(start, str):
+        start = dt.date.fromisoformat(start)
+    if granularity == Granularity.MONTH:
+        return start.strftime("%Y-%m")
+    if granularity == Granularity.QUARTER:
+        return f"{start.year} Q{(start.month - 1) // 3 + 1}"
+    if granularity == Granularity.YEAR:
+        return str(start.year)
+    return start.isoformat()
+
+
+def format_value(value, unit: str) -> str:
+    if value is None:
+        return "—"
+    if unit == "USD":
+        return f"${value:,.2f}"
+    if unit == "%":
+        return f"{value:,.2f}%"
+    if unit == "count":
+        return f"{value:,}"
+    return f"{value:,.2f}"
+
+
+def format_change(row: dict) -> tuple[str, str]:
+    """A KPI's change against the previous period, and its Bootstrap text colour."""
+    change, pct = row["change"], row["change_pct"]
+    if change is None:
+        return "no previous figure", "text-body-secondary"
+    arrow, colour = ("▲", "text-success") if change > 0 else ("▼", "text-danger")
+    if change == 0:
+        arrow, colour = "=", "text-body-secondary"
+    if row["unit"] == "%":
+        return f"{arrow} {abs(change):,.2f} pp", colour
+    return (f"{arrow} {abs(pct):,.2f}%" if pct is not None else f"{arrow} new"), colour
+
+
+def geo_figure(**layout) -> go.Figure:
+    """An empty map of the states around the chain's stores, drawn from the topojson served
+    from our static files (GRAPH_CONFIG's topojsonURL); no tiles, nothing from the internet."""
+    fig = figure(**layout)
+    fig.update_geos(
+        scope="usa",
+        projection_type="mercator",  # albers usa ignores fitbounds
+        resolution=50,
+        showland=True,
+        landcolor="#f8f9fa",
+        showsubunits=True,
+        subunitcolor="#adb5bd",
+        showlakes=False,
+        fitbounds="locations",
+    )
+    return fig
+
+
+def bubble_sizes(values: list[float], biggest: float = 40.0) -> list[float]:
+    """Marker diameters whose areas are proportional to the values."""
+    top = max((v for v in values if v), default=0.0)
+    return [6 + biggest * (max(v or 0.0, 0.0) / top) ** 0.5 if top else 6 for v in values]

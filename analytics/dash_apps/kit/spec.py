@@ -1,0 +1,66 @@
+"""What a dashboard page is made of: charts (a graph or a table over one registered analysis),
+their own controls, and what a click on them drills into."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import plotly.graph_objects as go
+from dash.development.base_component import Component
+
+from analytics.filters import Filters
+from analytics.services.base import Result
+
+# The filter bar: each control's id is its parameter name in the API's vocabulary.
+FILTER_NAMES = ("date_from", "date_to", "state", "city", "store", "category", "size", "granularity")
+DATE_NAMES = ("date_from", "date_to")
+OPTION_NAMES = ("state", "city", "store", "category", "size")
+MULTI = ("state", "store")
+
+
+@dataclass(frozen=True)
+class Drill:
+    """Where a click leads: new filter values on the same page (`set`, names of FILTER_NAMES,
+    None clears one) or another dashboard page (`goto`, a path; the page's filters follow)."""
+
+    set: Mapping[str, Any] = field(default_factory=dict)
+    goto: str | None = None
+
+
+@dataclass(frozen=True)
+class Control:
+    """A chart's own control: its `value` becomes the analysis parameter `param`."""
+
+    param: str
+    component: Component  # its id must be f"{chart id}--{param}"
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One card on a page: an analysis drawn as a figure (`draw`) or shown as a table.
+
+    `params` are fixed parameters, from the vocabulary (limit, granularity) or the analysis's
+    own (level, view); `drill(point, filters)` turns a clicked point (graph) or row (table) into
+    a Drill. Every chart gets the tooltip of its analysis and a CSV download of the same rows the
+    API gives for the same filters and parameters."""
+
+    id: str
+    title: str
+    analysis: str
+    draw: Callable[[Result, Filters], go.Figure] | None = None  # None: a sortable table
+    params: Mapping[str, Any] = field(default_factory=dict)
+    controls: tuple[Control, ...] = ()
+    drill: Callable[[dict, Filters], Drill | None] | None = None
+    columns: tuple[str, ...] = ()  # a table's columns (default: all of the analysis's)
+    width: str = "col-12 col-xl-6"
+    height: int = 340
+    hint: str = ""  # one line under the title, e.g. "click a state to drill down"
+
+    @property
+    def is_table(self) -> bool:
+        return self.draw is None
+
+    def control_id(self, param: str) -> str:
+        return f"{self.id}--{param}"
