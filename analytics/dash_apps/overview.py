@@ -48,6 +48,7 @@ def draw_trend(result: Result, filters: Filters):
             "showgrid": False,
             "rangemode": "tozero",
             "tickformat": ",d",
+            "tickmode": "auto",  # not aligned to the revenue axis's grid (odd tick values)
         },
     )
     return fig
@@ -61,10 +62,11 @@ def drill_period(point: dict, filters: Filters) -> Drill | None:
 def draw_store_map(result: Result, filters: Filters):
     rows = result.rows
     revenue = floats(rows, "revenue")
-    fig = geo_figure(showlegend=False)
+    lats, lons = [r["latitude"] for r in rows], [r["longitude"] for r in rows]
+    fig = geo_figure(lats, lons, showlegend=False)
     fig.add_scattergeo(
-        lat=[r["latitude"] for r in rows],
-        lon=[r["longitude"] for r in rows],
+        lat=lats,
+        lon=lons,
         customdata=[[r["store"], r["city"], r["state"], r["orders"]] for r in rows],
         marker={
             "size": bubble_sizes(revenue),

@@ -87,22 +87,43 @@ def format_change(row: dict) -> tuple[str, str]:
     return (f"{arrow} {abs(pct):,.2f}%" if pct is not None else f"{arrow} new"), colour
 
 
-def geo_figure(**layout) -> go.Figure:
-    """An empty map of the states around the chain's stores, drawn from the topojson served
-    from our static files (GRAPH_CONFIG's topojsonURL); no tiles, nothing from the internet."""
+def geo_figure(lats: list[float] = (), lons: list[float] = (), **layout) -> go.Figure:
+    """An empty map of the US states drawn from the topojson served from our static files
+    (GRAPH_CONFIG's topojsonURL; no tiles, nothing from the internet), zoomed to the points
+    `lats`/`lons` when given (Albers USA, the only projection plotly allows for scope usa,
+    ignores `fitbounds`, so the view is set from the points' extent)."""
     fig = figure(**layout)
     fig.update_geos(
         scope="usa",
-        projection_type="mercator",  # albers usa ignores fitbounds
+        projection_type="albers usa",
         resolution=50,
         showland=True,
         landcolor="#f8f9fa",
         showsubunits=True,
         subunitcolor="#adb5bd",
         showlakes=False,
-        fitbounds="locations",
+        **zoom_to(list(lats), list(lons)),
     )
     return fig
+
+
+def zoom_to(lats: list[float], lons: list[float]) -> dict:
+    """Centre and scale of an Albers USA view (scale 1 shows the 48 states, about 60° of
+    longitude by 25° of latitude) that holds every point with a margin."""
+    points = [
+        (la, lo) for la, lo in zip(lats, lons, strict=True) if la is not None and lo is not None
+    ]
+    if not points:
+        return {}
+    la = [p[0] for p in points]
+    lo = [p[1] for p in points]
+    span_lon = max(max(lo) - min(lo), 2.0) * 1.3
+    span_lat = max(max(la) - min(la), 1.0) * 1.3
+    scale = max(1.0, min(60.0 / span_lon, 25.0 / span_lat, 30.0))
+    return {
+        "center": {"lat": (max(la) + min(la)) / 2, "lon": (max(lo) + min(lo)) / 2},
+        "projection_scale": scale,
+    }
 
 
 def bubble_sizes(values: list[float], biggest: float = 40.0) -> list[float]:

@@ -200,7 +200,14 @@ def _body(chart: Chart):
         id=chart.id,
         columnDefs=[],
         rowData=[],
-        defaultColDef={"sortable": True, "filter": True, "resizable": True, "minWidth": 90},
+        defaultColDef={
+            "sortable": True,
+            "filter": True,
+            "resizable": True,
+            "minWidth": 90,
+            "wrapHeaderText": True,
+            "autoHeaderHeight": True,
+        },
         dashGridOptions={
             "pagination": True,
             "paginationPageSize": 10,

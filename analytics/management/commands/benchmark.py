@@ -1,9 +1,10 @@
+import secrets
 import time
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.test import Client
+from django.test import Client, override_settings
 from django.test.utils import (
     setup_databases,
     setup_test_environment,
@@ -11,7 +12,7 @@ from django.test.utils import (
     teardown_test_environment,
 )
 
-from analytics import benchmark
+from analytics import benchmark, benchmark_dash
 
 DEFAULT_DATA = settings.BASE_DIR.parent / "shared" / "data" / "pizza-small"
 
@@ -28,14 +29,28 @@ class Command(BaseCommand):
         parser.add_argument("--runs", type=int, default=5)
         parser.add_argument("--out", type=Path, default=settings.BASE_DIR / "docs/performance.md")
         parser.add_argument("--keepdb", action="store_true", help="Reuse the test database.")
+        parser.add_argument(
+            "--no-browser", action="store_true", help="Skip the first paints in Chromium."
+        )
 
     def handle(self, *args, data: Path, runs: int, out: Path, keepdb: bool, **options):
+        self.browser = not options["no_browser"]
         if not (data / "orders.csv").exists():
             raise CommandError(f"No export at {data} (orders.csv missing).")
         setup_test_environment()
         old = setup_databases(verbosity=0, interactive=False, keepdb=keepdb)
         try:
-            body = self._run(data, runs)
+            # The live server for the browser speaks plain HTTP on 127.0.0.1 and serves static
+            # files from the finders (no collectstatic, so no manifest of hashed names).
+            plain = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+            with override_settings(
+                STORAGES={**settings.STORAGES, "staticfiles": plain},
+                SECURE_SSL_REDIRECT=False,
+                SESSION_COOKIE_SECURE=False,
+                CSRF_COOKIE_SECURE=False,
+                ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "127.0.0.1", "testserver"],
+            ):
+                body = self._run(data, runs)
         finally:
             teardown_databases(old, verbosity=0, keepdb=keepdb)
             teardown_test_environment()
@@ -57,10 +72,12 @@ class Command(BaseCommand):
         import_dataset(data)
         import_s = time.perf_counter() - start
         self.stdout.write(f"Imported {data} in {import_s:.1f} s.")
-        user = User.objects.create_user("benchmark", role=User.Role.EXECUTIVE)
+        password = secrets.token_urlsafe(16)
+        user = User.objects.create_user("benchmark", password=password, role=User.Role.EXECUTIVE)
         client = Client()
         client.force_login(user)
         timings, filtered = benchmark.time_all(client, runs)
+        dashboards = self._dashboards(client, password, runs)
         sizes = {
             "orders": Order.objects.count(),
             "items": OrderItem.objects.count(),
@@ -68,4 +85,15 @@ class Command(BaseCommand):
             "stores": Store.objects.count(),
             "import_s": import_s,
         }
-        return benchmark.markdown(timings, filtered, benchmark.machine(), sizes, runs)
+        return benchmark.markdown(timings, filtered, benchmark.machine(), sizes, runs) + dashboards
+
+    def _dashboards(self, client: Client, password: str, runs: int) -> str:
+        paths = benchmark_dash.page_paths()
+        pages = [benchmark_dash.time_page(client, path, runs) for path in paths]
+        if self.browser:
+            paints = benchmark_dash.first_paints(paths, "benchmark", password, runs)
+            if not paints:
+                self.stdout.write("Chromium or Playwright missing: no first paints.")
+            for page in pages:
+                page.first_paint_ms = paints.get(page.path)
+        return benchmark_dash.markdown(pages, runs)
