@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_not_required, login_required
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts import views as account_views
@@ -12,6 +13,8 @@ from analytics import views as dashboard_views
 urlpatterns = [
     path("", account_views.home, name="home"),
     path("health/", account_views.health, name="health"),
+    # Browsers ask for /favicon.ico on pages without an icon link (a JSON error, say).
+    path("favicon.ico", login_not_required(RedirectView.as_view(url="/static/favicon.svg"))),
     path("dashboard/", dashboard_views.overview, name="dashboard-overview"),
     *(
         path(f"dashboard/{slug}/", dashboard_views.page, {"slug": slug}, name=f"dashboard-{slug}")

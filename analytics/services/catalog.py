@@ -3,6 +3,7 @@
 from analytics.services import (
     customers,  # noqa: F401
     geo,  # noqa: F401
+    geo_map,  # noqa: F401
     kpis,  # noqa: F401
     orders,  # noqa: F401
     products,  # noqa: F401

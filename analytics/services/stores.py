@@ -1,5 +1,5 @@
-"""Store analyses: sales per store and per state, the trend against the chain and the previous
-period, customer reach and distance, the product mix of each store."""
+"""Store analyses: sales per store, per state and per city, the trend against the chain and the
+previous period, customer reach and distance, the product mix of each store."""
 
 from __future__ import annotations
 
@@ -296,6 +296,57 @@ def sales_by_state(*, filters: Filters, scope: Scope) -> Result:
         )
     out.sort(key=lambda r: (-r["revenue"], r["state"]))
     return Result(columns=COLUMNS_STATES, rows=out, meta={"revenue": money(total)})
+
+
+COLUMNS_CITIES = ["state", "city", *COLUMNS_STATES[1:]]
+
+
+@analysis("stores/sales_by_city/")
+def sales_by_city(*, filters: Filters, scope: Scope) -> Result:
+    """Sales per city: stores, orders, revenue, customers, revenue per store and share.
+
+    One row per city (with its state, USPS code: a city is its name within its state) holding
+    a store in scope that matches the store filters (`?state=NV` gives Nevada's cities);
+    `stores` counts those stores, with or without orders. `orders`, `revenue` (USD) and
+    `customers` (distinct in the city: a customer of two stores of the city counts once) are
+    defined as in stores/sales/. `average_order_value` = revenue / orders and
+    `revenue_per_store` = revenue / stores (USD). `share` is the city's percentage of the
+    revenue of all listed cities (0.01; empty when that is zero). Ordered by revenue, highest
+    first, then state and city. `meta.revenue` is the total over the listed cities (USD).
+    """
+    qs, prefix, aggregates = sales_source(filters, scope, ("orders", "revenue", "customers"))
+    place = {"state": F(f"{prefix}store__state_abbr"), "city": F(f"{prefix}store__city")}
+    by_city = qs.values(**place).annotate(**aggregates).order_by()
+    sales = {(r["state"], r["city"]): r for r in by_city}
+    total = money(qs.aggregate(revenue=aggregates["revenue"])["revenue"])
+    cities = stores_in(filters, scope).values("state_abbr", "city").annotate(n=Count("id"))
+    out = [
+        _city_row(c["state_abbr"], c["city"], c["n"], sales.get(_place(c)), total)
+        for c in cities.order_by()
+    ]
+    out.sort(key=lambda r: (-r["revenue"], r["state"], r["city"]))
+    return Result(columns=COLUMNS_CITIES, rows=out, meta={"revenue": total})
+
+
+def _place(city: dict) -> tuple[str, str]:
+    return city["state_abbr"], city["city"]
+
+
+def _city_row(state: str, city: str, stores: int, sales: dict | None, total: Decimal) -> dict:
+    """A row of sales_by_city; `sales` is None for a city whose stores sold nothing."""
+    sales = sales or {"orders": 0, "revenue": 0, "customers": 0}
+    revenue = money(sales["revenue"])
+    return {
+        "state": state,
+        "city": city,
+        "stores": stores,
+        "orders": sales["orders"],
+        "revenue": revenue,
+        "average_order_value": ratio(revenue, sales["orders"]),
+        "customers": sales["customers"],
+        "revenue_per_store": money(revenue / stores),
+        "share": percent(revenue, total),
+    }
 
 
 COLUMNS_REACH = [

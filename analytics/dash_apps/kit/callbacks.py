@@ -38,6 +38,10 @@ def _prop(name: str) -> str:
 
 FILTER_INPUTS = [Input(name, _prop(name)) for name in FILTER_NAMES]
 FILTER_STATES = [State(name, _prop(name)) for name in FILTER_NAMES]
+# The controls' values gathered in the browser into one store, which changes only when a value
+# really changes (a date picker reports its empty value again once it has loaded): every chart
+# follows this store, so nothing is fetched twice.
+FILTERS = Input("filters", "data")
 FILTER_OUTPUTS = [Output(name, _prop(name)) for name in FILTER_NAMES]
 N = len(FILTER_NAMES)
 
@@ -45,21 +49,28 @@ N = len(FILTER_NAMES)
 # Reading the controls ---------------------------------------------------------------------------
 
 
-def filter_query(values: Sequence, page: Mapping | None) -> dict:
-    """Control values (in FILTER_NAMES order) as API query parameters; the page's fixed
-    filters (a store page's store) replace the controls'."""
-    query = {
-        name: value.split("T", 1)[0] if name in DATE_NAMES and isinstance(value, str) else value
-        for name, value in zip(FILTER_NAMES, values, strict=True)
-        if value not in (None, "", [])
-    }
-    return {**query, **((page or {}).get("fixed") or {})}
+def filter_query(values: Mapping | None, page: Mapping | None) -> dict:
+    """The filter bar's values (by name, as the page sends them) as API query parameters; the
+    page's fixed filters (a store page's store) replace the controls'. Anything else a
+    tampered payload sends is left to `parse_filters` to refuse."""
+    values = values if isinstance(values, Mapping) else {}
+    page = page if isinstance(page, Mapping) else {}
+    query = {}
+    for name in FILTER_NAMES:
+        value = values.get(name)
+        if value in (None, "", []):
+            continue
+        query[name] = (
+            value.split("T", 1)[0] if name in DATE_NAMES and isinstance(value, str) else value
+        )
+    fixed = page.get("fixed")
+    return {**query, **(fixed if isinstance(fixed, Mapping) else {})}
 
 
 def read_filters(
-    values: Sequence, user, page: Mapping | None = None, **extra
+    values: Mapping | None, user, page: Mapping | None = None, **extra
 ) -> tuple[Filters | None, Scope, str | None]:
-    """Validate control values within the user's scope: (filters, scope, None) or an error."""
+    """Validate the filter bar within the user's scope: (filters, scope, None) or an error."""
     scope = scope_for(user)
     try:
         return parse_filters({**filter_query(values, page), **extra}, scope=scope), scope, None
@@ -67,18 +78,26 @@ def read_filters(
         return None, scope, str(exc)
 
 
-def chart_query(chart: Chart, values: Sequence, controls: Sequence, page: Mapping | None) -> dict:
+def chart_query(
+    chart: Chart, values: Mapping | None, controls: Sequence, page: Mapping | None
+) -> dict:
     own = {c.param: v for c, v in zip(chart.controls, controls, strict=True) if v is not None}
     return {**filter_query(values, page), **chart.params, **own}
 
 
 def run_chart(chart: Chart, query: Mapping, user):
-    """(filters, result) for a chart, or raise InvalidFilter / PermissionDenied."""
+    """(filters, result) for a chart, or raise InvalidFilter / PermissionDenied. The whole
+    query is checked against the user's scope even where the chart widens it."""
     analysis = all_analyses()[chart.analysis]
     scope = scope_for(user)
     filters = parse_filters(query, scope=scope, defaults=analysis.defaults)
-    params = analysis.parse_params(query)
-    return filters, analysis.run(filters=filters, scope=scope, **params)
+    wide = chart.analysis_query(query)
+    if wide != query:
+        wide_filters = parse_filters(wide, scope=scope, defaults=analysis.defaults)
+        return filters, analysis.run(
+            filters=wide_filters, scope=scope, **analysis.parse_params(wide)
+        )
+    return filters, analysis.run(filters=filters, scope=scope, **analysis.parse_params(query))
 
 
 # Tables -------------------------------------------------------------------------------------------
@@ -150,9 +169,7 @@ def _options(app: DjangoDash) -> None:
         State("page", "data"),
     )
     def update_options(state, city, page, **kwargs):
-        values = [None] * N
-        values[FILTER_NAMES.index("state")], values[FILTER_NAMES.index("city")] = state, city
-        filters, scope, _ = read_filters(values, kwargs["user"], page)
+        filters, scope, _ = read_filters({"state": state, "city": city}, kwargs["user"], page)
         options = filter_options(filters=filters or Filters(), scope=scope)
         return [options[name] for name in OPTION_NAMES]
 
@@ -162,12 +179,12 @@ def _kpis(app: DjangoDash) -> None:
         Output("filter-error", "children"),
         Output("kpis", "children"),
         Output("kpi-period", "children"),
-        *FILTER_INPUTS,
+        FILTERS,
         Input("version", "data"),
         State("page", "data"),
     )
-    def update_kpis(*values, **kwargs):
-        filters, scope, error = read_filters(values[:N], kwargs["user"], values[-1])
+    def update_kpis(values, _version, page, **kwargs):
+        filters, scope, error = read_filters(values, kwargs["user"], page)
         if error:
             return html.Div(error, className="alert alert-warning py-2"), [], ""
         result = kpis_by_period(filters=filters, scope=scope)
@@ -187,11 +204,9 @@ def _chart(app: DjangoDash, chart: Chart) -> None:
     )
     controls = [Input(chart.control_id(c.param), "value") for c in chart.controls]
 
-    @app.callback(
-        outputs, *FILTER_INPUTS, Input("version", "data"), *controls, State("page", "data")
-    )
-    def update(*values, **kwargs):
-        query = chart_query(chart, values[:N], values[N + 1 : -1], values[-1])
+    @app.callback(outputs, FILTERS, Input("version", "data"), *controls, State("page", "data"))
+    def update(values, _version, *rest, **kwargs):
+        query = chart_query(chart, values, rest[:-1], rest[-1])
         try:
             filters, result = run_chart(chart, query, kwargs["user"])
         except (InvalidFilter, PermissionDenied):
@@ -213,19 +228,21 @@ def _download(app: DjangoDash, chart: Chart) -> None:
     @app.callback(
         Output(f"{chart.id}-download", "data"),
         Input(f"{chart.id}-csv", "n_clicks"),
-        *FILTER_STATES,
+        State("filters", "data"),
         *controls,
         State("page", "data"),
         prevent_initial_call=True,
     )
-    def download(n_clicks, *values, **kwargs):
+    def download(n_clicks, values, *rest, **kwargs):
         """The chart's rows as the API's CSV for the same query (same columns, same text)."""
         if not n_clicks:
             return no_update
         analysis = all_analyses()[chart.analysis]
-        query = chart_query(chart, values[:N], values[N:-1], values[-1])
+        query = chart_query(chart, values, rest[:-1], rest[-1])
+        scope = scope_for(kwargs["user"])
         try:
-            payload = answer(analysis, query, scope_for(kwargs["user"]))
+            parse_filters(query, scope=scope)  # the page's own filters, widened or not
+            payload = answer(analysis, chart.analysis_query(query), scope)
         except (InvalidFilter, PermissionDenied):
             return no_update
         content = AnalysisCSVRenderer().render(payload).decode("utf-8")
@@ -265,7 +282,7 @@ def _drill(app: DjangoDash, charts: Sequence[Chart]) -> None:
             return _changed(crumb_changes(source, current))
         chart = next((c for c in charts if c.id == source), None)
         point = _clicked(chart, args[[i.component_id for i in inputs].index(source)])
-        filters, _, error = read_filters(values, kwargs["user"], page)
+        filters, _, error = read_filters(current, kwargs["user"], page)
         if chart is None or point is None or error:
             return [no_update] * (N + 1)
         step = chart.drill(point, filters)
@@ -294,8 +311,10 @@ def goto_url(path: str, current: Mapping) -> str:
     """Another page, carrying the filters that still make sense there (not the place or the
     product that the target page fixes itself)."""
     fixed = ("state", "city", "store") if "/stores/" in path else ("category", "size")
-    query = filter_query([current.get(n) for n in FILTER_NAMES], None)
+    query = filter_query(current, None)
     kept = {k: v for k, v in query.items() if k not in fixed}
+    if kept.get("granularity") == Granularity.MONTH:  # the default: keep the address short
+        del kept["granularity"]
     return path + ("?" + urlencode(kept, doseq=True) if kept else "")
 
 
@@ -341,9 +360,9 @@ def _breadcrumb(app: DjangoDash) -> None:
     for crumb in CRUMBS:
         outputs += [Output(crumb, "children"), Output(crumb, "style")]
 
-    @app.callback([*outputs, Output("crumb-here", "children")], *FILTER_INPUTS)
-    def update_breadcrumb(*values):
-        labels = crumb_labels(dict(zip(FILTER_NAMES, values, strict=True)))
+    @app.callback([*outputs, Output("crumb-here", "children")], FILTERS)
+    def update_breadcrumb(values):
+        labels = crumb_labels(values if isinstance(values, Mapping) else {})
         out = []
         for crumb in CRUMBS:
             label = labels.get(crumb)
@@ -398,11 +417,25 @@ def _live(app: DjangoDash) -> None:
         return current, f"Updated with new data at {time.strftime('%H:%M:%S')}"
 
 
+FILTERS_JS = """
+function(dateFrom, dateTo, state, city, store, category, size, granularity, previous) {
+    const day = (v) => (typeof v === "string" && v ? v.split("T")[0] : null);
+    const many = (v) => (Array.isArray(v) && v.length ? v
+                                                      : (typeof v === "string" && v ? [v] : null));
+    const next = {date_from: day(dateFrom), date_to: day(dateTo), state: many(state),
+                  city: city || null, store: many(store), category: category || null,
+                  size: size || null, granularity: granularity || "month"};
+    if (previous && JSON.stringify(previous) === JSON.stringify(next)) {
+        return window.dash_clientside.no_update;
+    }
+    return next;
+}
+"""
+
 ADDRESS_JS = """
-function(dateFrom, dateTo, state, city, store, category, size, granularity, page) {
-    const values = {date_from: dateFrom, date_to: dateTo, state: state, city: city,
-                    store: store, category: category, size: size};
-    if (granularity && granularity !== "month") { values.granularity = granularity; }
+function(filters, page) {
+    const values = Object.assign({}, filters || {});
+    if (values.granularity === "month") { delete values.granularity; }
     const fixed = (page && page.fixed) || {};
     const query = new URLSearchParams();
     for (const [name, value] of Object.entries(values)) {
@@ -433,8 +466,9 @@ def _address(app: DjangoDash) -> None:
     """Filters written to the page's address (bookmarkable, shared, kept by the menu's links),
     and drill-downs that open another page; both in the browser, no round trip."""
     app.clientside_callback(
-        ADDRESS_JS, Output("address", "data"), *FILTER_INPUTS, State("page", "data")
+        FILTERS_JS, Output("filters", "data"), *FILTER_INPUTS, State("filters", "data")
     )
+    app.clientside_callback(ADDRESS_JS, Output("address", "data"), FILTERS, State("page", "data"))
     app.clientside_callback(
         GOTO_JS, Output("nav-sink", "data"), Input("goto", "data"), prevent_initial_call=True
     )

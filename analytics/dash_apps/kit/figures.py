@@ -13,7 +13,9 @@ COLOURS = ("#0d6efd", "#fd7e14", "#198754", "#6f42c1", "#dc3545", "#20c997", "#6
 
 
 def base_layout(**extra) -> go.Layout:
-    return go.Layout(template="plotly_white", margin={"l": 10, "r": 10, "t": 10, "b": 10}, **extra)
+    # The top margin keeps Plotly's toolbar clear of the first bar, so a click reaches it.
+    margin = {"l": 10, "r": 10, "t": 30, "b": 10}
+    return go.Layout(template="plotly_white", margin=margin, **extra)
 
 
 def figure(**layout) -> go.Figure:
@@ -119,7 +121,7 @@ def zoom_to(lats: list[float], lons: list[float]) -> dict:
     lo = [p[1] for p in points]
     span_lon = max(max(lo) - min(lo), 2.0) * 1.3
     span_lat = max(max(la) - min(la), 1.0) * 1.3
-    scale = max(1.0, min(60.0 / span_lon, 25.0 / span_lat, 30.0))
+    scale = max(1.0, min(60.0 / span_lon, 25.0 / span_lat, 6.0))  # closer, no land is drawn
     return {
         "center": {"lat": (max(la) + min(la)) / 2, "lon": (max(lo) + min(lo)) / 2},
         "projection_scale": scale,

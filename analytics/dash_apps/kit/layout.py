@@ -134,6 +134,7 @@ def toolbar() -> html.Div:
 def hidden_state() -> list:
     return [
         dcc.Store(id="page", data={}),  # fixed filters (a store's page) and the page's path
+        dcc.Store(id="filters", data=None),  # the filter bar's values, set in the browser
         dcc.Store(id="version", data=None),  # the data version the charts were drawn from
         dcc.Interval(id="tick", interval=LIVE_INTERVAL_MS),
         dcc.Store(id="goto", data=None),  # a drill-down to another page

@@ -57,6 +57,9 @@ class Chart:
     width: str = "col-12 col-xl-6"
     height: int = 340
     hint: str = ""  # one line under the title, e.g. "click a state to drill down"
+    # Fixed page filters this chart's analysis leaves out, so that it covers the user's whole
+    # scope (a store page's trend against the chain); `draw` still gets the page's filters.
+    widen: tuple[str, ...] = ()
 
     @property
     def is_table(self) -> bool:
@@ -64,3 +67,7 @@ class Chart:
 
     def control_id(self, param: str) -> str:
         return f"{self.id}--{param}"
+
+    def analysis_query(self, query: Mapping) -> dict:
+        """The query its analysis answers: the page's query without the `widen` filters."""
+        return {k: v for k, v in query.items() if k not in self.widen}

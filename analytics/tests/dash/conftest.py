@@ -14,9 +14,14 @@ ALL_TIME = {"date_from": "2022-01-01", "date_to": "2023-12-31"}
 
 
 def filter_values(filters: Mapping | None = None) -> list:
-    """The filter bar's values in callback order; granularity defaults to month."""
+    """The filter bar's controls' values in layout order; granularity defaults to month."""
     filters = {"granularity": "month", **(filters or {})}
     return [filters.get(name) for name in FILTER_NAMES]
+
+
+def filter_store(filters: Mapping | None = None) -> dict:
+    """The `filters` store the browser fills from the controls, which charts follow."""
+    return dict(zip(FILTER_NAMES, filter_values(filters), strict=True))
 
 
 class Callbacks:
@@ -38,11 +43,11 @@ class Callbacks:
             if self._graph(chart_id)
             else (callback_for(self.app, f"{chart_id}.rowData"))
         )
-        return func(*filter_values(filters), version, *controls, page or {}, user=user)
+        return func(filter_store(filters), version, *controls, page or {}, user=user)
 
     def kpis(self, user, filters: Mapping | None = None, page: Mapping | None = None):
         func = callback_for(self.app, "filter-error.children")
-        return func(*filter_values(filters), 0, page or {}, user=user)
+        return func(filter_store(filters), 0, page or {}, user=user)
 
     def download(
         self,
@@ -53,7 +58,7 @@ class Callbacks:
         page: Mapping | None = None,
     ) -> dict:
         func = callback_for(self.app, f"{chart_id}-download.data")
-        return func(1, *filter_values(filters), *controls, page or {}, user=user)
+        return func(1, filter_store(filters), *controls, page or {}, user=user)
 
     def _graph(self, chart_id: str) -> bool:
         try:

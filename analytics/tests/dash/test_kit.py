@@ -20,7 +20,7 @@ from analytics.dash_apps.kit.callbacks import (
 from analytics.dash_apps.kit.layout import CRUMBS
 from analytics.dash_apps.kit.spec import FILTER_NAMES, Drill
 from analytics.filters import Filters, parse_filters
-from analytics.tests.dash.conftest import filter_values
+from analytics.tests.dash.conftest import filter_store, filter_values
 from analytics.version import bump_data_version, data_version
 
 
@@ -55,9 +55,7 @@ def test_a_click_on_a_store_opens_its_page_with_the_other_filters(tiny_chain, ma
     click = {"points": [{"customdata": ["S2"]}]}
     filters = {"state": ["NV"], "date_from": "2022-03-01", "category": "Classic"}
     out = changed(drill(overview.app, "top-stores", click, filters, user))
-    assert out == {
-        "goto": "/dashboard/stores/S2/?date_from=2022-03-01&category=Classic&granularity=month"
-    }
+    assert out == {"goto": "/dashboard/stores/S2/?date_from=2022-03-01&category=Classic"}
 
 
 @pytest.mark.django_db
@@ -137,7 +135,7 @@ def test_goto_drops_what_the_target_page_fixes():
 
 
 def test_a_pages_fixed_filters_override_the_controls():
-    values = filter_values({"store": ["S3"], "date_from": "2022-03-01T00:00:00"})
+    values = filter_store({"store": ["S3"], "date_from": "2022-03-01T00:00:00"})
     assert filter_query(values, {"fixed": {"store": ["S1"]}}) == {
         "store": ["S1"],
         "date_from": "2022-03-01",

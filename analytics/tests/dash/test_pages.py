@@ -4,8 +4,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import User
-from analytics.dash_apps.kit.spec import FILTER_NAMES
-from analytics.tests.dash.conftest import filter_values
+from analytics.tests.dash.conftest import filter_store
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +47,9 @@ def test_every_page_needs_a_login(client, tiny_chain, path):
 def test_a_store_page_outside_the_users_scope_is_refused(client, tiny_chain, make_user):
     client.force_login(make_user("boss", User.Role.STORE_MANAGER, stores=["S1"]))
     assert client.get("/dashboard/stores/S1/").status_code == 200
-    assert client.get("/dashboard/stores/S3/").status_code == 403
+    refused = client.get("/dashboard/stores/S3/")
+    assert refused.status_code == 403
+    assert "store S3 is outside your stores." in refused.content.decode()  # our page, says why
     assert client.get("/dashboard/stores/NOPE/").status_code == 404
     assert client.get("/dashboard/products/NOPE/").status_code == 404
     assert client.get("/dashboard/", {"store": "S3"}).status_code == 403
@@ -109,16 +110,17 @@ def test_dash_endpoints_need_a_login(client, tiny_chain):
 
 def kpi_payload(**filters) -> dict:
     """What the page posts to the update endpoint for the KPI callback."""
+    page = filters.pop("page", {})
     inputs = [
-        {"id": name, "property": "date" if name.startswith("date") else "value", "value": v}
-        for name, v in zip(FILTER_NAMES, filter_values(filters), strict=True)
-    ] + [{"id": "version", "property": "data", "value": 0}]
+        {"id": "filters", "property": "data", "value": filter_store(filters)},
+        {"id": "version", "property": "data", "value": 0},
+    ]
     outputs = [
         {"id": i, "property": p}
         for i, p in (("filter-error", "children"), ("kpis", "children"), ("kpi-period", "children"))
     ]
     output = "..filter-error.children...kpis.children...kpi-period.children.."
-    state = [{"id": "page", "property": "data", "value": filters.pop("page", {})}]
+    state = [{"id": "page", "property": "data", "value": page}]
     return {
         "output": output,
         "outputs": outputs,
@@ -141,3 +143,8 @@ def test_update_endpoint_scopes_a_forged_payload(client, tiny_chain, make_user):
     assert "S3 is outside your stores" in forged.content.decode()
     own = client.post(url, kpi_payload(), content_type="application/json").content.decode()
     assert "$51.00" in own and "$90.00" not in own
+
+
+def test_the_browsers_favicon_request_finds_our_icon_without_a_login(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302 and response["Location"] == "/static/favicon.svg"

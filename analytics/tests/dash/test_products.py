@@ -110,9 +110,7 @@ def test_drill_category_then_product_then_product_page(tiny_chain, executive, cb
     point = {"x": 31.0, "y": "Margherita (Large)", "customdata": list(bars.customdata[0])}
     step = click(products.app, "by-product", {"points": [point]}, executive, chosen)
     # The product page fixes the product: category and size do not follow, dates do.
-    assert step == {
-        "goto": "/dashboard/products/P2/?date_from=2022-01-01&date_to=2023-12-31&granularity=month"
-    }
+    assert step == {"goto": "/dashboard/products/P2/?date_from=2022-01-01&date_to=2023-12-31"}
     client.force_login(executive)
     page = client.get(step["goto"])
     assert page.status_code == 200
@@ -131,7 +129,7 @@ def test_every_product_chart_opens_the_product_page(tiny_chain, executive, cb):
     assert [c[0] for t in scatter for c in t.customdata] == ["P1", "P2", "P3"]
     row = {"product": "P3", "name": "Veggie", "revenue": 29.0}
     step = click(products.app, "products-table", [row], executive, {})
-    assert step["goto"] == "/dashboard/products/P3/?granularity=month"
+    assert step["goto"] == "/dashboard/products/P3/"
 
 
 def test_since_launch_draws_each_product_from_its_first_month_with_sales(tiny_chain, executive, cb):
