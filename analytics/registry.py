@@ -89,7 +89,13 @@ class Analysis:
         return values
 
     def run(self, *, filters: Filters, scope: Scope, **params):
-        return self.func(filters=filters, scope=scope, **params)
+        """The answer for these filters, scope and parameters (cached, see analytics.cache)."""
+        from analytics.cache import cached
+
+        def compute():
+            return self.func(filters=filters, scope=scope, **params)
+
+        return cached(self.name, filters, scope, params, compute)
 
 
 ANALYSES: dict[str, Analysis] = {}

@@ -74,7 +74,8 @@ def store_page(request: HttpRequest, store_id: str) -> HttpResponse:
         ),
     ]
     title = f"Store {store.pk} · {store.city}, {store.state_abbr}"
-    return dashboard(request, "store", fixed={"store": [store.pk]}, title=title, crumbs=crumbs)
+    fixed, ignore = {"store": [store.pk]}, ("state", "city")
+    return dashboard(request, "store", fixed=fixed, ignore=ignore, title=title, crumbs=crumbs)
 
 
 def product_page(request: HttpRequest, sku: str) -> HttpResponse:
@@ -85,7 +86,8 @@ def product_page(request: HttpRequest, sku: str) -> HttpResponse:
         (product.category, products + "?" + urlencode({"category": product.category})),
     ]
     title = f"{product.name} ({product.size}) · {product.pk}"
-    return dashboard(request, "product", fixed={"sku": [product.pk]}, title=title, crumbs=crumbs)
+    fixed, ignore = {"sku": [product.pk]}, ("category", "size")
+    return dashboard(request, "product", fixed=fixed, ignore=ignore, title=title, crumbs=crumbs)
 
 
 def dashboard(
@@ -95,12 +97,15 @@ def dashboard(
     fixed: dict | None = None,
     title: str = "",
     crumbs: list | None = None,
+    ignore: tuple[str, ...] = (),
 ) -> HttpResponse:
-    """Render page `slug`: its Dash app in an iframe, with the address's filters."""
+    """Render page `slug`: its Dash app in an iframe, with the address's filters. `ignore`
+    names filters the page's own subject makes meaningless (a product page's category): a link
+    carrying them from another page must not empty every chart."""
     page = PAGES[slug]
     module = importlib.import_module(f"analytics.dash_apps.{slug}")
     scope, fixed = scope_for(request.user), fixed or {}
-    query = {name: request.GET.getlist(name) for name in request.GET}
+    query = {name: request.GET.getlist(name) for name in request.GET if name not in ignore}
     error = None
     try:
         filters = parse_filters({**query, **fixed}, scope=scope)

@@ -155,10 +155,25 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "slice",
-        }
+        },
+        "analyses": {  # answers of analyses, keyed by the data version (analytics.cache)
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "slice-analyses",
+        },
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "analyses": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "analyses",
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        },
+    }
+# How long an analysis's answer stays cached; 0 turns the cache off. Answers never go stale
+# (the key holds the data version), so this only bounds memory.
+ANALYSIS_CACHE_SECONDS = env_int("ANALYSIS_CACHE_SECONDS", 3600)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [

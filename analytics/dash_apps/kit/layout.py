@@ -166,7 +166,7 @@ def chart_card(chart: Chart) -> html.Div:
                 ]
             ),
             html.Div(
-                className="d-flex align-items-center gap-2",
+                className="d-flex flex-wrap align-items-center gap-2",
                 children=[
                     *(c.component for c in chart.controls),
                     html.Button(

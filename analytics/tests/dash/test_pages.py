@@ -148,3 +148,17 @@ def test_update_endpoint_scopes_a_forged_payload(client, tiny_chain, make_user):
 def test_the_browsers_favicon_request_finds_our_icon_without_a_login(client):
     response = client.get("/favicon.ico")
     assert response.status_code == 302 and response["Location"] == "/static/favicon.svg"
+
+
+def test_a_product_page_ignores_a_category_or_size_carried_in_its_address(
+    client, tiny_chain, make_user
+):
+    client.force_login(make_user("exec", User.Role.EXECUTIVE))
+    initial = client.get(
+        "/dashboard/products/P1/", {"category": "Vegetarian", "size": "Large", "state": "NV"}
+    ).context["initial"]
+    assert "value" not in initial["category"] and "value" not in initial["size"]
+    assert initial["state"]["value"] == ["NV"]
+    store = client.get("/dashboard/stores/S1/", {"state": "CA", "city": "Sacramento"})
+    assert store.status_code == 200
+    assert "value" not in store.context["initial"]["state"]
