@@ -6,21 +6,22 @@ Clicking a state filters by it, a city by its state and city, a period zooms int
 
 from __future__ import annotations
 
-from dash import dcc
-
 from analytics.dash_apps.kit import (
     COLOURS,
     Chart,
-    Control,
     Drill,
+    bubble_sizes,
     build,
+    drill_period,
     figure,
     floats,
+    geo_figure,
     new_app,
-    period_drill,
-    period_label,
+    period_labels,
+    period_starts,
+    radio,
+    right_axis,
 )
-from analytics.dash_apps.kit.figures import bubble_sizes, geo_figure
 from analytics.filters import Filters
 from analytics.services.base import Result
 
@@ -28,22 +29,6 @@ APP_NAME = "customers"
 TOP_CITIES = 15  # bars that stay readable on a phone; the CSV holds every city
 UNKNOWN = "Unknown"  # a home the importer could not place
 app = new_app(APP_NAME)
-
-
-def radio(chart_id: str, param: str, options: dict, value) -> Control:
-    """A chart's own inline choice (value → label) that becomes the analysis parameter."""
-    return Control(
-        param,
-        dcc.RadioItems(
-            id=f"{chart_id}--{param}",
-            options=[{"label": label, "value": v} for v, label in options.items()],
-            value=value,
-            inline=True,
-            className="small",
-            inputClassName="me-1",
-            labelClassName="me-2",
-        ),
-    )
 
 
 PLACE_BY = {"home": "Home", "store": "Store"}  # customers_by_location's `by`
@@ -159,8 +144,7 @@ def draw_map(result: Result, filters: Filters):
 
 def draw_recurring(result: Result, filters: Filters):
     rows = result.rows
-    x = [period_label(r["period"], filters.granularity) for r in rows]
-    starts = [r["period"].isoformat() for r in rows]
+    x, starts = period_labels(rows, filters.granularity), period_starts(rows)
     fig = figure(
         barmode="stack",
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0, "traceorder": "normal"},
@@ -190,22 +174,14 @@ def draw_recurring(result: Result, filters: Filters):
     fig.update_layout(
         xaxis={"type": "category"},
         yaxis={"title": "Active customers", "tickformat": ",d", "rangemode": "tozero"},
-        yaxis2={
-            "title": "Repeat rate (%)",
-            "overlaying": "y",
-            "side": "right",
-            "showgrid": False,
-            "rangemode": "tozero",
-            "ticksuffix": "%",
-            "tickmode": "auto",  # not synced to the customers grid: round percentages
-        },
+        yaxis2=right_axis(
+            "Repeat rate (%)",
+            rangemode="tozero",
+            ticksuffix="%",
+            tickmode="auto",  # not synced to the customers grid: round percentages
+        ),
     )
     return fig
-
-
-def drill_period(point: dict, filters: Filters) -> Drill | None:
-    start = point.get("customdata")
-    return period_drill(start, filters.granularity) if isinstance(start, str) else None
 
 
 # The page ---------------------------------------------------------------------------------------

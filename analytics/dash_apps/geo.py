@@ -9,20 +9,20 @@ customers by whether it is their nearest store (chart and table; a click opens t
 
 from __future__ import annotations
 
-from dash import dcc, html
-
 from analytics.dash_apps.kit import (
     COLOURS,
     Chart,
-    Control,
     Drill,
     build,
+    dropdown_group,
     figure,
     floats,
+    geo_figure,
     message,
     new_app,
+    open_store,
+    store_label,
 )
-from analytics.dash_apps.kit.figures import geo_figure
 from analytics.filters import Filters
 from analytics.services.base import Result
 
@@ -45,41 +45,7 @@ LAYERS = {  # layer -> legend name, marker symbol, colour, size (px)
 STORE_LAYERS = ("store", "low_penetration")
 
 
-def dropdown(chart_id: str, param: str, values: tuple, value, label: str, help_text: str):
-    """A compact dropdown for one analysis parameter; `label` formats each value."""
-    return html.Div(
-        dcc.Dropdown(
-            id=f"{chart_id}--{param}",
-            options=[{"label": label.format(v), "value": v} for v in values],
-            value=value,
-            clearable=False,
-            searchable=False,
-        ),
-        title=help_text,
-        className="small",
-        style={"width": f"{len(label.format(values[-1])) * 0.55 + 3:.1f}rem"},
-    )
-
-
-def control_group(chart_id: str, specs: tuple[tuple, ...]) -> tuple[Control, ...]:
-    """One Control per parameter, whose dropdowns wrap onto several lines on a narrow screen.
-
-    The card header lays its controls in one row that does not wrap, so three dropdowns
-    overflow a phone's width: the first Control carries all of them in one wrapping box, the
-    others an invisible placeholder (their dropdown, with its id, is in that box)."""
-    box = html.Div(
-        [dropdown(chart_id, *spec) for spec in specs],
-        className="d-flex flex-wrap gap-2 justify-content-end",
-        style={"minWidth": 0},
-    )
-    placeholders = [html.Span(hidden=True) for _ in specs[1:]]
-    return tuple(
-        Control(spec[0], component)
-        for spec, component in zip(specs, [box, *placeholders], strict=True)
-    )
-
-
-MAP_CONTROLS = control_group(
+MAP_CONTROLS = dropdown_group(
     MAP,
     (
         (
@@ -191,17 +157,6 @@ def _hover(r: dict) -> str:
     )
 
 
-def open_store(point: dict, filters: Filters) -> Drill | None:
-    data = point.get("customdata")
-    store = data[0] if isinstance(data, list) and data else None
-    return Drill(goto=f"/dashboard/stores/{store}/") if isinstance(store, str) else None
-
-
-def open_store_row(row: dict, filters: Filters) -> Drill | None:
-    store = row.get("store")
-    return Drill(goto=f"/dashboard/stores/{store}/") if isinstance(store, str) else None
-
-
 # Distance and assignment --------------------------------------------------------------------------
 
 DISTANCES = (
@@ -238,7 +193,7 @@ def draw_assignment(result: Result, filters: Filters):
     if not result.meta["customers"]:
         return message("No customer ordered in this period.")
     rows = sorted(result.rows, key=lambda r: (-r["customers_main"], r["store"]))
-    labels = [f"{r['store']} · {r['city']}, {r['state']}" for r in rows]
+    labels = [store_label(r) for r in rows]
     fig = figure(legend={"orientation": "h", "y": -0.1, "yanchor": "top"}, barmode="stack")
     for key, name, colour in (
         ("main_is_nearest", "Their nearest store", COLOURS[2]),
@@ -315,7 +270,7 @@ CHARTS = (
         "assignment-table",
         "Main store against nearest store, by store",
         "customer_assignment_by_store",
-        drill=open_store_row,
+        drill=open_store,
         width="col-12",
         hint="click a row to open the store",
     ),

@@ -10,21 +10,25 @@ from __future__ import annotations
 
 import datetime as dt
 
-from dash import dcc
-
 from analytics.dash_apps.kit import (
     COLOURS,
     Chart,
-    Control,
     Drill,
     build,
+    drill_period,
     figure,
     floats,
     message,
     new_app,
+    open_store,
     period_drill,
-    period_label,
+    period_labels,
+    period_starts,
+    product_page,
+    radio,
     ranking,
+    revenue_and_orders,
+    store_label,
 )
 from analytics.filters import Filters, Granularity
 from analytics.services.base import Result
@@ -36,35 +40,6 @@ NO_ORDERS = "No orders match these filters."
 app = new_app(APP_NAME)
 
 
-def radio(chart_id: str, param: str, options: dict, value) -> Control:
-    """A chart's own inline choice (value → label) that becomes the analysis parameter."""
-    return Control(
-        param,
-        dcc.RadioItems(
-            id=f"{chart_id}--{param}",
-            options=[{"label": label, "value": v} for v, label in options.items()],
-            value=value,
-            inline=True,
-            className="small",
-            inputClassName="me-1",
-            labelClassName="me-2",
-        ),
-    )
-
-
-def drill_period(point: dict, filters: Filters) -> Drill | None:
-    """A clicked period (customdata: its first day, alone or first of a list) zooms into it."""
-    data = point.get("customdata")
-    start = data[0] if isinstance(data, list) and data else data
-    return period_drill(start, filters.granularity) if isinstance(start, str) else None
-
-
-def open_store(point: dict, filters: Filters) -> Drill | None:
-    data = point.get("customdata")
-    store = data[0] if isinstance(data, list) and data else None
-    return Drill(goto=f"/dashboard/stores/{store}/") if isinstance(store, str) else None
-
-
 def per_order(rows: list[dict], column: str) -> list[float | None]:
     """An average per order, left out (a gap, not a zero) in periods without orders."""
     return [float(r[column]) if r["orders"] else None for r in rows]
@@ -74,43 +49,15 @@ def per_order(rows: list[dict], column: str) -> list[float | None]:
 
 
 def draw_trend(result: Result, filters: Filters):
-    rows = result.rows
-    x = [period_label(r["period"], filters.granularity) for r in rows]
-    starts = [r["period"].isoformat() for r in rows]
-    fig = figure(
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0}, hovermode="x unified"
+    starts = period_starts(result.rows)
+    return revenue_and_orders(
+        result.rows,
+        filters.granularity,
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+        revenue={"customdata": starts, "hovertemplate": "$%{y:,.2f}"},
+        orders={"customdata": starts, "hovertemplate": "%{y:,}"},
+        round_order_ticks=True,  # round order counts, not the revenue grid's
     )
-    fig.add_bar(
-        x=x,
-        y=floats(rows, "revenue"),
-        name="Revenue (USD)",
-        marker_color=COLOURS[0],
-        customdata=starts,
-        hovertemplate="$%{y:,.2f}",
-    )
-    fig.add_scatter(
-        x=x,
-        y=[r["orders"] for r in rows],
-        name="Orders",
-        yaxis="y2",
-        line_color=COLOURS[1],
-        customdata=starts,
-        hovertemplate="%{y:,}",
-    )
-    fig.update_layout(
-        xaxis={"type": "category"},
-        yaxis={"title": "Revenue (USD)", "tickprefix": "$", "rangemode": "tozero"},
-        yaxis2={
-            "title": "Orders",
-            "overlaying": "y",
-            "side": "right",
-            "showgrid": False,
-            "rangemode": "tozero",
-            "tickformat": ",d",
-            "tickmode": "auto",  # not synced to the revenue grid: round order counts
-        },
-    )
-    return fig
 
 
 # Seasonal pattern -------------------------------------------------------------------------------
@@ -227,7 +174,7 @@ def draw_value(result: Result, filters: Filters):
 def _per_period(rows: list[dict], y: list, filters: Filters, value: str):
     fig = figure(showlegend=False)
     fig.add_scatter(
-        x=[period_label(r["period"], filters.granularity) for r in rows],
+        x=period_labels(rows, filters.granularity),
         y=y,
         mode="lines+markers",
         line_color=COLOURS[0],
@@ -281,7 +228,7 @@ def draw_volatility(result: Result, filters: Filters):
         return _outliers(result)
     rows = result.rows
     fig = ranking(
-        [f"{r['store']} · {r['city']}, {r['state']}" for r in rows],
+        [store_label(r) for r in rows],
         floats(rows, "coefficient_of_variation"),
         customdata=[
             [r["store"], *(float(r[k]) for k in VOLATILITY_MONEY), r["weeks"]] for r in rows
@@ -340,8 +287,7 @@ def _outliers(result: Result):
 
 
 def open_first_product(row: dict, filters: Filters) -> Drill | None:
-    sku = row.get("product_a")
-    return Drill(goto=f"/dashboard/products/{sku}/") if isinstance(sku, str) and sku else None
+    return product_page(row.get("product_a"))
 
 
 PAIR_COLUMNS = (

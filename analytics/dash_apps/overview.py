@@ -6,16 +6,22 @@ from __future__ import annotations
 
 from analytics.dash_apps.kit import (
     Chart,
-    Drill,
+    bubble_sizes,
     build,
+    drill_period,
     figure,
+    filter_category,
     floats,
+    geo_figure,
     new_app,
-    period_drill,
-    period_label,
+    open_product,
+    open_store,
+    period_starts,
+    product_label,
     ranking,
+    revenue_and_orders,
+    store_label,
 )
-from analytics.dash_apps.kit.figures import bubble_sizes, geo_figure
 from analytics.filters import Filters
 from analytics.services.base import Result
 
@@ -26,37 +32,13 @@ app = new_app(APP_NAME)
 
 def draw_trend(result: Result, filters: Filters):
     rows = result.rows
-    x = [period_label(r["period"], filters.granularity) for r in rows]
-    fig = figure(legend={"orientation": "h", "y": 1.12}, hovermode="x unified")
-    fig.add_bar(
-        x=x,
-        y=floats(rows, "revenue"),
-        name="Revenue (USD)",
-        marker_color="#0d6efd",
-        customdata=[r["period"].isoformat() for r in rows],
+    return revenue_and_orders(
+        rows,
+        filters.granularity,
+        legend={"orientation": "h", "y": 1.12},
+        revenue={"customdata": period_starts(rows)},
+        round_order_ticks=True,
     )
-    fig.add_scatter(
-        x=x, y=[r["orders"] for r in rows], name="Orders", yaxis="y2", line_color="#fd7e14"
-    )
-    fig.update_layout(
-        xaxis={"type": "category"},
-        yaxis={"title": "Revenue (USD)", "tickprefix": "$", "rangemode": "tozero"},
-        yaxis2={
-            "title": "Orders",
-            "overlaying": "y",
-            "side": "right",
-            "showgrid": False,
-            "rangemode": "tozero",
-            "tickformat": ",d",
-            "tickmode": "auto",  # not aligned to the revenue axis's grid (odd tick values)
-        },
-    )
-    return fig
-
-
-def drill_period(point: dict, filters: Filters) -> Drill | None:
-    start = point.get("customdata")
-    return period_drill(start, filters.granularity) if isinstance(start, str) else None
 
 
 def draw_store_map(result: Result, filters: Filters):
@@ -81,12 +63,6 @@ def draw_store_map(result: Result, filters: Filters):
     return fig
 
 
-def open_store(point: dict, filters: Filters) -> Drill | None:
-    data = point.get("customdata")
-    store = data[0] if isinstance(data, list) and data else None
-    return Drill(goto=f"/dashboard/stores/{store}/") if isinstance(store, str) else None
-
-
 def draw_categories(result: Result, filters: Filters):
     rows = result.rows
     fig = figure(showlegend=False)
@@ -102,29 +78,18 @@ def draw_categories(result: Result, filters: Filters):
     return fig
 
 
-def filter_category(point: dict, filters: Filters) -> Drill | None:
-    category = point.get("x")
-    return Drill(set={"category": category}) if isinstance(category, str) else None
-
-
 def draw_top_stores(result: Result, filters: Filters):
     rows = result.rows
-    labels = [f"{r['store']} · {r['city']}, {r['state']}" for r in rows]
+    labels = [store_label(r) for r in rows]
     return ranking(labels, floats(rows, "revenue"), customdata=[[r["store"]] for r in rows])
 
 
 def draw_top_products(result: Result, filters: Filters):
     rows = result.rows
-    labels = [f"{r['name']} ({r['size']})" for r in rows]
+    labels = [product_label(r) for r in rows]
     fig = ranking(labels, [r["quantity"] for r in rows], [[r["product"]] for r in rows], unit="")
     fig.update_xaxes(title="Units sold")
     return fig
-
-
-def open_product(point: dict, filters: Filters) -> Drill | None:
-    data = point.get("customdata")
-    sku = data[0] if isinstance(data, list) and data else None
-    return Drill(goto=f"/dashboard/products/{sku}/") if isinstance(sku, str) else None
 
 
 CHARTS = (

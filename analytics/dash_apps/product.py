@@ -11,23 +11,26 @@ from __future__ import annotations
 from analytics.dash_apps.kit import (
     COLOURS,
     Chart,
-    Drill,
     build,
+    clear_of_modebar,
+    drill_period,
     figure,
     floats,
     message,
     new_app,
-    period_drill,
-    period_label,
+    open_product,
+    open_store,
+    period_starts,
     ranking,
+    revenue_and_orders,
+    store_label,
+    top_down,
 )
 from analytics.dash_apps.products import (
     LAUNCH_HOVER,
-    clear_of_modebar,
+    NO_SALES,
     launch_customdata,
-    open_product,
     since_first_sale,
-    top_down,
 )
 from analytics.filters import Filters
 from analytics.services.base import Result
@@ -42,7 +45,7 @@ def draw_since_launch(result: Result, filters: Filters):
     history begins read as zero)."""
     rows = since_first_sale(result.rows)
     if not rows:
-        return message("No sales in these months.")
+        return message(NO_SALES)
     sku = rows[0]["product"]
     fig = figure(showlegend=False, hovermode="closest")
     fig.add_bar(
@@ -59,51 +62,21 @@ def draw_since_launch(result: Result, filters: Filters):
 
 def draw_trend(result: Result, filters: Filters):
     """Revenue of this product (bars) and the orders holding it (line) per period."""
-    rows = result.rows
-    fig = figure(
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0}, hovermode="x unified"
-    )
-    fig.add_bar(
-        x=[period_label(r["period"], filters.granularity) for r in rows],
-        y=floats(rows, "revenue"),
-        name="Revenue (USD)",
-        marker_color=COLOURS[0],
-        customdata=[r["period"].isoformat() for r in rows],
-        hovertemplate="$%{y:,.2f}",
-    )
-    fig.add_scatter(
-        x=[period_label(r["period"], filters.granularity) for r in rows],
-        y=[r["orders"] for r in rows],
-        name="Orders holding it",
-        yaxis="y2",
-        line_color=COLOURS[1],
-        hovertemplate="%{y:,}",
-    )
-    fig.update_layout(
-        xaxis={"type": "category"},
-        yaxis={"title": "Revenue (USD)", "tickprefix": "$", "rangemode": "tozero"},
-        yaxis2={
-            "title": "Orders",
-            "overlaying": "y",
-            "side": "right",
-            "showgrid": False,
-            "rangemode": "tozero",
-            "tickformat": ",d",
-        },
+    fig = revenue_and_orders(
+        result.rows,
+        filters.granularity,
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0},
+        revenue={"customdata": period_starts(result.rows), "hovertemplate": "$%{y:,.2f}"},
+        orders={"name": "Orders holding it", "hovertemplate": "%{y:,}"},
     )
     return clear_of_modebar(fig)
-
-
-def drill_period(point: dict, filters: Filters) -> Drill | None:
-    start = point.get("customdata")
-    return period_drill(start, filters.granularity) if isinstance(start, str) else None
 
 
 def draw_stores(result: Result, filters: Filters):
     """The product's revenue in each store in scope, highest on top (zeros included)."""
     rows = result.rows
     fig = ranking(
-        [f"{r['store']} · {r['city']}, {r['state']}" for r in rows],
+        [store_label(r) for r in rows],
         floats(rows, "revenue"),
         [[r["store"], r["items"], r["orders"]] for r in rows],
     )
@@ -115,12 +88,6 @@ def draw_stores(result: Result, filters: Filters):
     fig.update_xaxes(title="Revenue from it")
     top_down(fig, len(rows), slots=12)
     return clear_of_modebar(fig)
-
-
-def open_store(point: dict, filters: Filters) -> Drill | None:
-    data = point.get("customdata")
-    store = data[0] if isinstance(data, list) and data else None
-    return Drill(goto=f"/dashboard/stores/{store}/") if isinstance(store, str) and store else None
 
 
 def partners(result: Result, sku: str) -> list[dict]:

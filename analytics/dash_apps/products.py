@@ -12,20 +12,21 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-import plotly.graph_objects as go
-from dash import dcc
-
 from analytics.dash_apps.kit import (
     COLOURS,
     Chart,
-    Control,
-    Drill,
     build,
+    clear_of_modebar,
     figure,
+    filter_category,
     floats,
     message,
     new_app,
+    open_product,
+    product_label,
+    radio,
     ranking,
+    top_down,
 )
 from analytics.filters import Filters
 from analytics.services.base import Result
@@ -33,46 +34,17 @@ from analytics.services.base import Result
 APP_NAME = "products"
 TOP = 10  # best sellers by units
 PRODUCT_BARS = 20  # products drawn in the revenue ranking (the table lists them all)
-MODEBAR_HEIGHT = 30  # px
+NO_SALES = "No sales in these months."  # since launch, in the months chosen
 app = new_app(APP_NAME)
 
 
 # Shared by the product page -------------------------------------------------------------------
 
 
-def product_page(sku: object) -> Drill | None:
-    """The drill to a product's own page."""
-    return Drill(goto=f"/dashboard/products/{sku}/") if isinstance(sku, str) and sku else None
-
-
-def open_product(point: dict, filters: Filters) -> Drill | None:
-    """A clicked point or row that carries the SKU (first customdata item, or `product`)."""
-    data = point.get("customdata")
-    if isinstance(data, list) and data:
-        return product_page(data[0])
-    return product_page(point.get("product"))
-
-
 def category_colours(categories: Iterable[str]) -> dict[str, str]:
     """One colour per category, in name order, the same in every chart of a page."""
     names = sorted(set(categories))
     return {name: COLOURS[i % len(COLOURS)] for i, name in enumerate(names)}
-
-
-def clear_of_modebar(fig: go.Figure) -> go.Figure:
-    """Room above the plot for Plotly's mode bar, which otherwise covers (and swallows clicks
-    on) the top bar of a ranking."""
-    return fig.update_layout(margin_t=max(fig.layout.margin.t or 0, MODEBAR_HEIGHT))
-
-
-def top_down(fig: go.Figure, bars: int, slots: int = 8) -> go.Figure:
-    """A ranking's category axis, first bar on top, with room for at least `slots` bars: one
-    or two bars stay bar-thick instead of filling the chart."""
-    return fig.update_yaxes(autorange=False, range=[max(bars, slots) - 0.5, -0.5])
-
-
-def product_label(row: dict) -> str:
-    return f"{row['name']} ({row['size']})"
 
 
 def launch_month(launch: dt.date, index: int) -> str:
@@ -129,11 +101,6 @@ def draw_categories(result: Result, filters: Filters):
     fig.update_xaxes(type="category")
     fig.update_yaxes(title="Revenue (USD)", tickprefix="$", rangemode="tozero")
     return clear_of_modebar(fig)
-
-
-def filter_category(point: dict, filters: Filters) -> Drill | None:
-    category = point.get("x")
-    return Drill(set={"category": category}) if isinstance(category, str) and category else None
 
 
 def draw_products(result: Result, filters: Filters):
@@ -194,7 +161,7 @@ def draw_since_launch(result: Result, filters: Filters):
     products = {sku: since_first_sale(rows) for sku, rows in by_product(result.rows).items()}
     products = {sku: rows for sku, rows in products.items() if rows}
     if not products:
-        return message("No sales in these months.")
+        return message(NO_SALES)
     years = sorted({rows[0]["launch_date"].year for rows in products.values()})
     fig = figure(
         hovermode="closest",
@@ -220,18 +187,12 @@ def draw_since_launch(result: Result, filters: Filters):
     return clear_of_modebar(fig)
 
 
-MONTHS = dcc.RadioItems(
-    id="since-launch--months",
-    options=[
-        {"label": "1 yr", "value": 12},
-        {"label": "2 yrs", "value": 24},
-        {"label": "5 yrs", "value": 60},
-        {"label": "all", "value": 120},
-    ],
-    value=120,
-    inline=True,
-    inputClassName="me-1",
-    labelClassName="me-2 small",
+MONTHS = radio(
+    "since-launch",
+    "months",
+    {12: "1 yr", 24: "2 yrs", 60: "5 yrs", 120: "all"},
+    120,
+    small_labels=True,
 )
 
 
@@ -322,13 +283,8 @@ def correlation_text(meta: dict) -> str:
     )
 
 
-MEASURE = dcc.RadioItems(
-    id="price-sales--measure",
-    options=[{"label": "units", "value": "quantity"}, {"label": "revenue", "value": "revenue"}],
-    value="quantity",
-    inline=True,
-    inputClassName="me-1",
-    labelClassName="me-2 small",
+MEASURE = radio(
+    "price-sales", "measure", {"quantity": "units", "revenue": "revenue"}, small_labels=True
 )
 
 
@@ -369,7 +325,7 @@ CHARTS = (
         "Units sold by month since launch",
         "quantity_by_month_since_launch",
         draw_since_launch,
-        controls=(Control("months", MONTHS),),
+        controls=(MONTHS,),
         drill=open_product,
         hint="each line starts at its first month with sales",
     ),
@@ -385,7 +341,7 @@ CHARTS = (
         "Price against sales",
         "sales_by_price",
         draw_price_sales,
-        controls=(Control("measure", MEASURE),),
+        controls=(MEASURE,),
         drill=open_product,
         hint="click a product to open it",
     ),

@@ -11,23 +11,27 @@ customers live, on a map with the store marked.
 from __future__ import annotations
 
 import plotly.graph_objects as go
-from dash import dcc
 
 from accounts.scope import Scope
 from analytics.dash_apps.kit import (
+    NOTHING_MATCHES,
     Chart,
-    Control,
-    Drill,
+    bubble_sizes,
     build,
+    clear_of_modebar,
+    drill_period,
     figure,
     floats,
+    geo_figure,
     message,
     new_app,
-    period_drill,
-    period_label,
+    open_product,
+    period_labels,
+    product_label,
+    radio,
     ranking,
+    revenue_and_orders,
 )
-from analytics.dash_apps.kit.figures import bubble_sizes, geo_figure
 from analytics.filters import Filters
 from analytics.registry import all_analyses
 from analytics.services.base import Result
@@ -51,52 +55,28 @@ def draw_trend(result: Result, filters: Filters) -> go.Figure:
     revenue when the analysis averaged over more stores than this one."""
     rows = store_rows(result, filters)
     if not rows:
-        return message("Nothing matches these filters.")
-    x = [period_label(r["period"], filters.granularity) for r in rows]
-    fig = figure(legend={"orientation": "h", "y": 1.12}, hovermode="x unified")
-    fig.add_bar(
-        x=x,
-        y=floats(rows, "revenue"),
-        name="Revenue (USD)",
-        marker_color="#0d6efd",
-        customdata=[[r["period"].isoformat(), float(r["vs_previous_pct"] or 0)] for r in rows],
-        hovertemplate="$%{y:,.2f} (%{customdata[1]:+.2f}% on the period before)",
-    )
+        return message(NOTHING_MATCHES)
     stores = result.meta.get("stores", 1)
-    if stores > 1:
-        fig.add_scatter(
-            x=x,
-            y=floats(rows, "chain_average"),
-            name=f"Average of {stores} stores (USD)",
-            line={"color": "#212529", "dash": "dash"},
-            hovertemplate="$%{y:,.2f}",
-        )
-    fig.add_scatter(
-        x=x,
-        y=[r["orders"] for r in rows],
-        name="Orders",
-        yaxis="y2",
-        line_color="#fd7e14",
-        hovertemplate="%{y:,} orders",
+    average = go.Scatter(
+        x=period_labels(rows, filters.granularity),
+        y=floats(rows, "chain_average"),
+        name=f"Average of {stores} stores (USD)",
+        line={"color": "#212529", "dash": "dash"},
+        hovertemplate="$%{y:,.2f}",
     )
-    fig.update_layout(
-        xaxis={"type": "category"},
-        yaxis={"title": "Revenue (USD)", "tickprefix": "$", "rangemode": "tozero"},
-        yaxis2={
-            "title": "Orders",
-            "overlaying": "y",
-            "side": "right",
-            "showgrid": False,
-            "rangemode": "tozero",
-            "tickformat": ",d",
+    return revenue_and_orders(
+        rows,
+        filters.granularity,
+        legend={"orientation": "h", "y": 1.12},
+        revenue={
+            "customdata": [
+                [r["period"].isoformat(), float(r["vs_previous_pct"] or 0)] for r in rows
+            ],
+            "hovertemplate": "$%{y:,.2f} (%{customdata[1]:+.2f}% on the period before)",
         },
+        orders={"hovertemplate": "%{y:,} orders"},
+        between=(average,) if stores > 1 else (),
     )
-    return fig
-
-
-def drill_period(point: dict, filters: Filters) -> Drill | None:
-    start = (point.get("customdata") or [None])[0]
-    return period_drill(start, filters.granularity) if isinstance(start, str) else None
 
 
 # Reach and distance ----------------------------------------------------------------------------
@@ -158,14 +138,7 @@ def draw_distance(result: Result, filters: Filters) -> go.Figure:
     return fig
 
 
-RADIUS = dcc.RadioItems(
-    id="distance--within_km",
-    options=[{"label": f"{km} km", "value": km} for km in RADII_KM],
-    value=10,
-    inline=True,
-    inputClassName="me-1",
-    labelClassName="me-2 small",
-)
+RADIUS = radio("distance", "within_km", {km: f"{km} km" for km in RADII_KM}, 10, small_labels=True)
 
 
 # Products --------------------------------------------------------------------------------------
@@ -173,7 +146,7 @@ RADIUS = dcc.RadioItems(
 
 def draw_products(result: Result, filters: Filters) -> go.Figure:
     rows = store_rows(result, filters)
-    labels = [f"{r['name']} ({r['size']})" for r in rows]
+    labels = [product_label(r) for r in rows]
     data = [[r["product"], r["quantity"], float(r["share_of_store_revenue"] or 0)] for r in rows]
     fig = ranking(labels, floats(rows, "revenue"), customdata=data)
     fig.update_traces(
@@ -182,13 +155,7 @@ def draw_products(result: Result, filters: Filters) -> go.Figure:
         "the store's revenue<br>%{customdata[1]:,} sold<extra></extra>",
     )
     fig.update_xaxes(title="Revenue (USD)")
-    fig.update_layout(margin_t=30)  # the top bar clear of plotly's toolbar, which shows on hover
-    return fig
-
-
-def open_product(point: dict, filters: Filters) -> Drill | None:
-    sku = (point.get("customdata") or [None])[0]
-    return Drill(goto=f"/dashboard/products/{sku}/") if isinstance(sku, str) else None
+    return clear_of_modebar(fig)
 
 
 # Customers on a map ----------------------------------------------------------------------------
@@ -264,7 +231,7 @@ CHARTS = (
         "How far customers come from",
         "customer_distance_by_store",
         draw_distance,
-        controls=(Control("within_km", RADIUS),),
+        controls=(RADIUS,),
         width=SIDE,
     ),
     Chart(

@@ -16,14 +16,20 @@ from analytics.dash_apps.kit import (
     COLOURS,
     Chart,
     Drill,
+    bubble_sizes,
     build,
+    clear_of_modebar,
     figure,
     floats,
+    geo_figure,
     message,
     new_app,
+    open_store,
     period_label,
+    period_labels,
+    store_label,
+    top_down,
 )
-from analytics.dash_apps.kit.figures import bubble_sizes, geo_figure
 from analytics.filters import Filters
 from analytics.services.base import Result
 
@@ -43,26 +49,9 @@ def state_colour(state: str) -> str:
     return STATE_COLOURS.get(state) or COLOURS[sum(map(ord, state)) % len(COLOURS)]
 
 
-def store_label(row: dict) -> str:
-    """A store as people find it: its ID, city and state."""
-    return f"{row['store']} · {row['city']}, {row['state']}"
-
-
-def store_page(store: str) -> str:
-    return f"/dashboard/stores/{store}/"
-
-
-def slots(fig: go.Figure, n: int, least: int) -> go.Figure:
-    """Room for at least `least` bars on the category axis, so that one or two bars stay bars
-    rather than blocks; the first on top."""
-    fig.update_yaxes(range=[max(n, least) - 0.5, -0.5], autorange=False)
-    return fig
-
-
 def bars(labels: list[str], rows: list[dict], customdata: list, hover: str) -> go.Figure:
     """Revenue as horizontal bars, highest on top; `hover` continues the revenue line."""
-    fig = figure(showlegend=False)
-    fig.update_layout(margin_t=30)  # the top bar clear of plotly's toolbar, which shows on hover
+    fig = clear_of_modebar(figure(showlegend=False))
     fig.add_bar(
         x=floats(rows, "revenue"),
         y=labels,
@@ -73,7 +62,7 @@ def bars(labels: list[str], rows: list[dict], customdata: list, hover: str) -> g
     )
     fig.update_yaxes(automargin=True, type="category")
     fig.update_xaxes(title="Revenue (USD)", tickprefix="$", rangemode="tozero")
-    return slots(fig, len(rows), 4)
+    return top_down(fig, len(rows), 4)
 
 
 # Sales by place: state → city → store ----------------------------------------------------------
@@ -129,17 +118,6 @@ def draw_place_stores(result: Result, filters: Filters) -> go.Figure:
     return bars([store_label(r) for r in rows], rows, data, STORE_HOVER)
 
 
-def open_store(point: dict, filters: Filters) -> Drill | None:
-    """A clicked store opens its page: the first customdata item of a bar, line or map point,
-    a table row's `store`, or the row (`y`) of a heat map cell (plotly sends no customdata
-    for those)."""
-    data = point.get("customdata")
-    store = data[0] if isinstance(data, list) and data else point.get("store")
-    if store is None and "z" in point:
-        store = point.get("y")
-    return Drill(goto=store_page(store)) if isinstance(store, str) and store else None
-
-
 # The map ----------------------------------------------------------------------------------------
 
 
@@ -188,7 +166,7 @@ def trend_lines(result: Result, filters: Filters, stores: list[str]) -> go.Figur
     for i, store in enumerate(stores):
         rows = [r for r in result.rows if r["store"] == store]
         fig.add_scatter(
-            x=[period_label(r["period"], filters.granularity) for r in rows],
+            x=period_labels(rows, filters.granularity),
             y=floats(rows, "revenue"),
             name=store,
             line_color=COLOURS[i % len(COLOURS)],
@@ -199,7 +177,7 @@ def trend_lines(result: Result, filters: Filters, stores: list[str]) -> go.Figur
     if averaged > 1:  # the average of one store is that store
         first = [r for r in result.rows if r["store"] == stores[0]]
         fig.add_scatter(
-            x=[period_label(r["period"], filters.granularity) for r in first],
+            x=period_labels(first, filters.granularity),
             y=floats(first, "chain_average"),
             name=f"Average of {averaged} stores",
             line={"color": "#212529", "dash": "dash", "width": 3},
@@ -277,7 +255,7 @@ def draw_reach(result: Result, filters: Filters) -> go.Figure:
         )
     fig.update_yaxes(automargin=True, type="category", dtick=1)
     fig.update_xaxes(title="Customers", tickformat=",d")
-    return slots(fig, len(rows), 12)
+    return top_down(fig, len(rows), 12)
 
 
 def draw_distance(result: Result, filters: Filters) -> go.Figure:
@@ -313,7 +291,7 @@ def draw_distance(result: Result, filters: Filters) -> go.Figure:
     )
     fig.update_yaxes(automargin=True, type="category", dtick=1)
     fig.update_xaxes(title="Average distance (km)", rangemode="tozero")
-    return slots(fig, len(rows), 12)
+    return top_down(fig, len(rows), 12)
 
 
 STEP = "col-12 col-lg-4"

@@ -11,12 +11,9 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 
-from dash import dcc
-
 from analytics.dash_apps.kit import (
     COLOURS,
     Chart,
-    Control,
     Drill,
     build,
     figure,
@@ -24,6 +21,9 @@ from analytics.dash_apps.kit import (
     message,
     new_app,
     period_label,
+    radio,
+    right_axis,
+    store_page,
 )
 from analytics.filters import Filters
 from analytics.services.base import Result
@@ -34,22 +34,6 @@ app = new_app(APP_NAME)
 MONTHS = [calendar.month_abbr[m] for m in range(1, 13)]
 GREY = "#adb5bd"
 NO_SALES = "No sales in this period."
-
-
-def radio(chart_id: str, param: str, choices: tuple[tuple[str, str], ...]) -> Control:
-    """Inline radio buttons for a choice parameter; the first choice is the default."""
-    return Control(
-        param,
-        dcc.RadioItems(
-            id=f"{chart_id}--{param}",
-            options=[{"label": label, "value": value} for value, label in choices],
-            value=choices[0][0],
-            inline=True,
-            className="small",
-            inputClassName="me-1",
-            labelClassName="me-2",
-        ),
-    )
 
 
 # Seasons ----------------------------------------------------------------------------------------
@@ -137,16 +121,13 @@ def draw_growth(result: Result, filters: Filters):
     fig.update_layout(
         xaxis={"type": "category"},
         yaxis={"title": "Revenue (USD)", "tickprefix": "$", "rangemode": "tozero"},
-        yaxis2={
-            "title": "Growth on a year earlier (%)",
-            "overlaying": "y",
-            "side": "right",
-            "showgrid": False,
-            "ticksuffix": "%",
-            "tickmode": "auto",
-            "nticks": 6,
-            "range": _headroom(floats(rows, "revenue_growth_pct")),
-        },
+        yaxis2=right_axis(
+            "Growth on a year earlier (%)",
+            ticksuffix="%",
+            tickmode="auto",
+            nticks=6,
+            range=_headroom(floats(rows, "revenue_growth_pct")),
+        ),
     )
     return fig
 
@@ -233,7 +214,7 @@ def _number(value) -> str:
 def open_warning(row: dict, filters: Filters) -> Drill | None:
     """A store's row opens the store; a category's row filters the page by it."""
     if isinstance(row.get("store"), str):
-        return Drill(goto=f"/dashboard/stores/{row['store']}/")
+        return store_page(row["store"])
     if isinstance(row.get("category"), str):
         return Drill(set={"category": row["category"], "size": None})
     return None
@@ -256,9 +237,7 @@ CHARTS = (
         "growth_by_period",
         draw_growth,
         controls=(
-            radio(
-                "growth", "period", (("year", "Year"), ("quarter", "Quarter"), ("month", "Month"))
-            ),
+            radio("growth", "period", {"year": "Year", "quarter": "Quarter", "month": "Month"}),
         ),
         height=380,
     ),
@@ -271,7 +250,7 @@ CHARTS = (
             radio(
                 "peak-times",
                 "view",
-                (("hours", "Hours"), ("weekdays", "Weekdays"), ("holidays", "Holidays")),
+                {"hours": "Hours", "weekdays": "Weekdays", "holidays": "Holidays"},
             ),
         ),
         height=380,
@@ -280,7 +259,7 @@ CHARTS = (
         "warnings",
         "Early warning: weeks below the expected revenue",
         "revenue_drops_by_week",
-        controls=(radio("warnings", "by", (("store", "Stores"), ("category", "Categories"))),),
+        controls=(radio("warnings", "by", {"store": "Stores", "category": "Categories"}),),
         drill=open_warning,
         width="col-12",
         hint="newest first; click a store to open it",

@@ -10,7 +10,6 @@ tampered page store (the fixed store of a store page goes through the same check
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from urllib.parse import urlencode
@@ -22,27 +21,24 @@ from django_plotly_dash import DjangoDash
 from accounts.scope import Scope, scope_for
 from analytics.answer import answer
 from analytics.api.renderers import AnalysisCSVRenderer
-from analytics.dash_apps.kit.figures import message
+from analytics.dash_apps.kit.browser import register_address, register_live
+from analytics.dash_apps.kit.figures import CHECK_FILTERS, NOTHING_MATCHES, message
 from analytics.dash_apps.kit.layout import CRUMBS, kpi_card, page_layout
-from analytics.dash_apps.kit.spec import DATE_NAMES, FILTER_NAMES, OPTION_NAMES, Chart, Drill
+from analytics.dash_apps.kit.spec import (
+    DATE_NAMES,
+    FILTER_NAMES,
+    FILTER_OUTPUTS,
+    FILTER_STATES,
+    FILTERS,
+    OPTION_NAMES,
+    Chart,
+    filter_prop,
+)
 from analytics.filters import Filters, Granularity, InvalidFilter, parse_filters
 from analytics.registry import all_analyses
-from analytics.services.kpis import kpis_by_period
 from analytics.services.options import filter_options
 from analytics.version import data_version
 
-
-def _prop(name: str) -> str:
-    return "date" if name in DATE_NAMES else "value"
-
-
-FILTER_INPUTS = [Input(name, _prop(name)) for name in FILTER_NAMES]
-FILTER_STATES = [State(name, _prop(name)) for name in FILTER_NAMES]
-# The controls' values gathered in the browser into one store, which changes only when a value
-# really changes (a date picker reports its empty value again once it has loaded): every chart
-# follows this store, so nothing is fetched twice.
-FILTERS = Input("filters", "data")
-FILTER_OUTPUTS = [Output(name, _prop(name)) for name in FILTER_NAMES]
 N = len(FILTER_NAMES)
 
 
@@ -152,8 +148,8 @@ def build(
     _options(app)
     _breadcrumb(app)
     _drill(app, charts)
-    _live(app)
-    _address(app)
+    register_live(app)
+    register_address(app)
     if kpis:
         _kpis(app)
     for chart in charts:
@@ -187,7 +183,7 @@ def _kpis(app: DjangoDash) -> None:
         filters, scope, error = read_filters(values, kwargs["user"], page)
         if error:
             return html.Div(error, className="alert alert-warning py-2"), [], ""
-        result = kpis_by_period(filters=filters, scope=scope)
+        result = all_analyses()["kpis_by_period"].run(filters=filters, scope=scope)  # cached
         meta = result.meta
         period = (
             f"{meta['date_from']} to {meta['date_to']}, "
@@ -210,13 +206,13 @@ def _chart(app: DjangoDash, chart: Chart) -> None:
         try:
             filters, result = run_chart(chart, query, kwargs["user"])
         except (InvalidFilter, PermissionDenied):
-            return ([], []) if chart.is_table else message("Check the filters above.")
+            return ([], []) if chart.is_table else message(CHECK_FILTERS)
         if chart.is_table:
             columns = list(chart.columns or result.columns)
             rows = [{c: table_cell(r.get(c)) for c in columns} for r in result.rows]
             return rows, table_columns(columns, result.rows)
         if not result.rows:
-            return message("Nothing matches these filters.")
+            return message(NOTHING_MATCHES)
         return chart.draw(result, filters)
 
     update.__name__ = f"update_{chart.id.replace('-', '_')}"
@@ -299,7 +295,14 @@ def _clicked(chart: Chart | None, value) -> dict | None:
         return None
     if chart.is_table:
         return value[0] if isinstance(value, list) and isinstance(value[0], dict) else None
-    return (value.get("points") or [None])[0] if isinstance(value, dict) else None
+    points = value.get("points") if isinstance(value, dict) else None
+    if not isinstance(points, list) or not points:
+        return None
+    # A unified hover sends every trace's point at that x: the first carrying data wins.
+    usable = [p for p in points if isinstance(p, dict)]
+    return next(
+        (p for p in usable if p.get("customdata") is not None), usable[0] if usable else None
+    )
 
 
 def _changed(changes: Mapping) -> list:
@@ -330,29 +333,6 @@ def crumb_changes(crumb: str, current: Mapping) -> dict:
             "granularity": Granularity.MONTH.value,
         }
     return changes
-
-
-def period_drill(start: dt.date | str, granularity: str) -> Drill | None:
-    """Year → its months, quarter → its months, month or week → its days."""
-    start = dt.date.fromisoformat(str(start)[:10])
-    if granularity == Granularity.YEAR:
-        end, finer = dt.date(start.year, 12, 31), Granularity.MONTH
-    elif granularity == Granularity.QUARTER:
-        end, finer = _month_end(start, 3), Granularity.MONTH
-    elif granularity == Granularity.MONTH:
-        end, finer = _month_end(start, 1), Granularity.DAY
-    elif granularity == Granularity.WEEK:
-        end, finer = start + dt.timedelta(days=6), Granularity.DAY
-    else:
-        return None
-    return Drill(
-        set={"date_from": start.isoformat(), "date_to": end.isoformat(), "granularity": finer.value}
-    )
-
-
-def _month_end(start: dt.date, months: int) -> dt.date:
-    year, month = divmod(start.month - 1 + months, 12)
-    return dt.date(start.year + year, month + 1, 1) - dt.timedelta(days=1)
 
 
 def _breadcrumb(app: DjangoDash) -> None:
@@ -397,83 +377,6 @@ def crumb_labels(current: Mapping) -> dict:
     return labels
 
 
-# Live refresh and the address bar ------------------------------------------------------------
-
-
-def _live(app: DjangoDash) -> None:
-    @app.callback(
-        Output("version", "data"),
-        Output("live-status", "children"),
-        Input("tick", "n_intervals"),
-        State("version", "data"),
-        prevent_initial_call=True,
-    )
-    def poll(_n, seen, **kwargs):
-        """Charts redraw only when the data version moved (a write through the admin, the API
-        or an import); otherwise nothing is sent back and nothing redraws."""
-        current = data_version()
-        if current == seen:
-            return no_update, no_update
-        return current, f"Updated with new data at {time.strftime('%H:%M:%S')}"
-
-
-FILTERS_JS = """
-function(dateFrom, dateTo, state, city, store, category, size, granularity, previous) {
-    const day = (v) => (typeof v === "string" && v ? v.split("T")[0] : null);
-    const many = (v) => (Array.isArray(v) && v.length ? v
-                                                      : (typeof v === "string" && v ? [v] : null));
-    const next = {date_from: day(dateFrom), date_to: day(dateTo), state: many(state),
-                  city: city || null, store: many(store), category: category || null,
-                  size: size || null, granularity: granularity || "month"};
-    if (previous && JSON.stringify(previous) === JSON.stringify(next)) {
-        return window.dash_clientside.no_update;
-    }
-    return next;
-}
-"""
-
-ADDRESS_JS = """
-function(filters, page) {
-    const values = Object.assign({}, filters || {});
-    if (values.granularity === "month") { delete values.granularity; }
-    const fixed = (page && page.fixed) || {};
-    const query = new URLSearchParams();
-    for (const [name, value] of Object.entries(values)) {
-        if (name in fixed || value === null || value === undefined || value === "") continue;
-        for (const v of [].concat(value)) query.append(name, String(v).split("T")[0]);
-    }
-    const text = query.toString();
-    try {
-        const top = window.parent;
-        if (top !== window) {
-            top.history.replaceState(null, "", top.location.pathname + (text ? "?" + text : ""));
-            top.dispatchEvent(new CustomEvent("slice:filters", {detail: text}));
-        }
-    } catch (e) { /* not embedded in our page */ }
-    return text;
-}
-"""
-
-GOTO_JS = """
-function(url) {
-    if (url) { window.top.location.assign(url); }
-    return url;
-}
-"""
-
-
-def _address(app: DjangoDash) -> None:
-    """Filters written to the page's address (bookmarkable, shared, kept by the menu's links),
-    and drill-downs that open another page; both in the browser, no round trip."""
-    app.clientside_callback(
-        FILTERS_JS, Output("filters", "data"), *FILTER_INPUTS, State("filters", "data")
-    )
-    app.clientside_callback(ADDRESS_JS, Output("address", "data"), FILTERS, State("page", "data"))
-    app.clientside_callback(
-        GOTO_JS, Output("nav-sink", "data"), Input("goto", "data"), prevent_initial_call=True
-    )
-
-
 def initial_arguments(filters: Filters, options: Mapping[str, list], page: Mapping) -> dict:
     """Control values (from the page's query string), options and page state for the first
     paint; django-plotly-dash hands them to the app through the cache."""
@@ -481,7 +384,7 @@ def initial_arguments(filters: Filters, options: Mapping[str, list], page: Mappi
     args: dict[str, dict] = {name: {"options": options[name]} for name in OPTION_NAMES}
     for name in FILTER_NAMES:
         if name in params and name not in (page.get("fixed") or {}):
-            args.setdefault(name, {})[_prop(name)] = params[name]
+            args.setdefault(name, {})[filter_prop(name)] = params[name]
     args["page"] = {"data": dict(page)}
     args["version"] = {"data": data_version()}
     return args

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 
 import plotly.graph_objects as go
 
 from analytics.filters import Granularity
 
 COLOURS = ("#0d6efd", "#fd7e14", "#198754", "#6f42c1", "#dc3545", "#20c997", "#6c757d")
+MODEBAR_HEIGHT = 30  # px
+# What a chart says instead of drawing: nothing to draw, or filters the user may not use.
+NOTHING_MATCHES = "Nothing matches these filters."
+CHECK_FILTERS = "Check the filters above."
 
 
 def base_layout(**extra) -> go.Layout:
@@ -34,6 +38,28 @@ def message(text: str) -> go.Figure:
 def floats(rows: Iterable[dict], key: str) -> list[float | None]:
     """A column as floats for plotting (decimals are exact in the data, floats on screen)."""
     return [None if r[key] is None else float(r[key]) for r in rows]
+
+
+def clear_of_modebar(fig: go.Figure) -> go.Figure:
+    """Room above the plot for Plotly's mode bar, which otherwise covers (and swallows clicks
+    on) the top bar of a ranking."""
+    return fig.update_layout(margin_t=max(fig.layout.margin.t or 0, MODEBAR_HEIGHT))
+
+
+def top_down(fig: go.Figure, bars: int, slots: int = 8) -> go.Figure:
+    """A ranking's category axis, first bar on top, with room for at least `slots` bars: one
+    or two bars stay bar-thick instead of filling the chart."""
+    return fig.update_yaxes(autorange=False, range=[max(bars, slots) - 0.5, -0.5])
+
+
+def store_label(row: Mapping) -> str:
+    """A store as people find it: its ID, city and state."""
+    return f"{row['store']} · {row['city']}, {row['state']}"
+
+
+def product_label(row: Mapping) -> str:
+    """A product as the menu names it: name and size."""
+    return f"{row['name']} ({row['size']})"
 
 
 def ranking(labels: list[str], values: list[float], customdata=None, unit: str = "$") -> go.Figure:
@@ -62,6 +88,66 @@ def period_label(start: dt.date | str, granularity: str) -> str:
     if granularity == Granularity.YEAR:
         return str(start.year)
     return start.isoformat()
+
+
+def period_labels(rows: Iterable[Mapping], granularity: str) -> list[str]:
+    """The rows' periods (their first days, column `period`) as axis labels."""
+    return [period_label(r["period"], granularity) for r in rows]
+
+
+def period_starts(rows: Iterable[Mapping]) -> list[str]:
+    """The rows' periods as ISO first days: the customdata a click drills into."""
+    return [r["period"].isoformat() for r in rows]
+
+
+def revenue_and_orders(
+    rows: Sequence[Mapping],
+    granularity: str,
+    *,
+    legend: Mapping,
+    revenue: Mapping | None = None,
+    orders: Mapping | None = None,
+    between: Sequence[go.Scatter] = (),
+    round_order_ticks: bool = True,
+) -> go.Figure:
+    """Revenue per period as bars on the left axis (USD) and orders as a line on the right
+    axis, a category per period. `revenue` and `orders` add to (or replace) the two traces'
+    properties (customdata, hovertemplate, name); `between` are traces drawn between them (a
+    store's chain average). Plotly aligns an overlaying axis's ticks with the left axis's grid,
+    which gives odd order counts; `round_order_ticks` (the default) lets the orders axis choose
+    its own."""
+    x = period_labels(rows, granularity)
+    bars = {"name": "Revenue (USD)", "marker_color": COLOURS[0], **(revenue or {})}
+    # Both traces carry the period's first day: a click on either drills into it.
+    line = {
+        "name": "Orders",
+        "yaxis": "y2",
+        "line_color": COLOURS[1],
+        "customdata": period_starts(rows),
+        **(orders or {}),
+    }
+    fig = figure(legend=dict(legend), hovermode="x unified")
+    fig.add_bar(x=x, y=floats(rows, "revenue"), **bars)
+    for trace in between:
+        fig.add_trace(trace)
+    fig.add_scatter(x=x, y=[r["orders"] for r in rows], **line)
+    fig.update_layout(
+        xaxis={"type": "category"},
+        yaxis={"title": "Revenue (USD)", "tickprefix": "$", "rangemode": "tozero"},
+        yaxis2=right_axis(
+            "Orders",
+            rangemode="tozero",
+            tickformat=",d",
+            **({"tickmode": "auto"} if round_order_ticks else {}),
+        ),
+    )
+    return fig
+
+
+def right_axis(title: str, **extra) -> dict:
+    """A second y axis (`yaxis2`), on the right over the first, without grid lines of its own.
+    Plotly aligns its ticks with the first axis's grid unless `tickmode="auto"` is passed."""
+    return {"title": title, "overlaying": "y", "side": "right", "showgrid": False, **extra}
 
 
 def format_value(value, unit: str) -> str:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import plotly.graph_objects as go
+from dash import Input, Output, State
 from dash.development.base_component import Component
 
 from analytics.filters import Filters
@@ -18,6 +19,20 @@ FILTER_NAMES = ("date_from", "date_to", "state", "city", "store", "category", "s
 DATE_NAMES = ("date_from", "date_to")
 OPTION_NAMES = ("state", "city", "store", "category", "size")
 MULTI = ("state", "store")
+
+
+def filter_prop(name: str) -> str:
+    """The property a filter control holds its value in."""
+    return "date" if name in DATE_NAMES else "value"
+
+
+FILTER_INPUTS = [Input(name, filter_prop(name)) for name in FILTER_NAMES]
+FILTER_STATES = [State(name, filter_prop(name)) for name in FILTER_NAMES]
+# The controls' values gathered in the browser into one store, which changes only when a value
+# really changes (a date picker reports its empty value again once it has loaded): every chart
+# follows this store, so nothing is fetched twice.
+FILTERS = Input("filters", "data")
+FILTER_OUTPUTS = [Output(name, filter_prop(name)) for name in FILTER_NAMES]
 
 
 @dataclass(frozen=True)

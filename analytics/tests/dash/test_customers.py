@@ -12,7 +12,13 @@ from accounts.models import User
 from analytics.dash_apps import customers
 from analytics.dash_apps.kit.spec import Drill
 from analytics.filters import Filters
-from analytics.tests.dash.conftest import ALL_TIME
+from analytics.tests.dash.conftest import (
+    ALL_TIME,
+    assert_every_chart_has_its_tooltip_csv_button_and_controls,
+    click,
+    find,
+    said,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -22,26 +28,6 @@ NOTHING = "Nothing matches these filters."
 @pytest.fixture
 def cb(callbacks):
     return callbacks(customers.app)
-
-
-@pytest.fixture
-def executive(make_user):
-    return make_user("exec", User.Role.EXECUTIVE)
-
-
-def find(component, ident: str):
-    """The component with id `ident` anywhere in a Dash component tree (or list of them)."""
-    if isinstance(component, list | tuple):
-        return next((f for c in component if (f := find(c, ident)) is not None), None)
-    if getattr(component, "id", None) == ident:
-        return component
-    children = getattr(component, "children", None)
-    return None if children is None or isinstance(children, str) else find(children, ident)
-
-
-def said(fig) -> str | None:
-    """The message of an empty chart, None for a chart with data."""
-    return fig.layout.annotations[0].text if not fig.data and fig.layout.annotations else None
 
 
 # Density ---------------------------------------------------------------------------------------
@@ -138,14 +124,24 @@ def test_recurring_by_year(tiny_chain, executive, cb):
     assert (list(new.x), list(new.y), list(rate.y)) == (["2022", "2023"], [2, 1], [50.0, 0.0])
 
 
-def test_clicking_a_period_drills_into_it(tiny_chain):
-    step = customers.drill_period({"customdata": "2022-03-01"}, Filters(granularity="month"))
-    assert step == Drill(
-        set={"date_from": "2022-03-01", "date_to": "2022-03-31", "granularity": "day"}
-    )
-    year = customers.drill_period({"customdata": "2022-01-01"}, Filters(granularity="year"))
-    assert year.set == {"date_from": "2022-01-01", "date_to": "2022-12-31", "granularity": "month"}
-    assert customers.drill_period({"customdata": "2022-03-01"}, Filters(granularity="day")) is None
+def test_clicking_a_period_drills_into_it(tiny_chain, executive):
+    march, january = ({"points": [{"customdata": d}]} for d in ("2022-03-01", "2022-01-01"))
+    assert click(customers.app, "recurring", march, executive) == {
+        "date_from": "2022-03-01",
+        "date_to": "2022-03-31",
+        "granularity": "day",
+        "goto": None,
+    }
+    year = click(customers.app, "recurring", january, executive, {"granularity": "year"})
+    assert year == {
+        "date_from": "2022-01-01",
+        "date_to": "2022-12-31",
+        "granularity": "month",
+        "goto": None,
+    }
+    assert click(customers.app, "recurring", march, executive, {"granularity": "day"}) == {
+        "goto": None
+    }
 
 
 # Tables -----------------------------------------------------------------------------------------
@@ -236,11 +232,6 @@ def test_csv_download_is_the_apis_csv(tiny_chain, make_user, cb, client):
 
 
 def test_every_chart_has_its_tooltip_csv_button_and_controls():
-    layout = customers.app.layout
-    for chart in customers.CHARTS:
-        assert find(layout, f"{chart.id}-csv") is not None
-        assert find(layout, f"{chart.id}-info").title
-        for control in chart.controls:
-            assert find(layout, chart.control_id(control.param)) is not None
-    assert find(layout, "recurring-info").title.startswith("Recurring customers")
+    assert_every_chart_has_its_tooltip_csv_button_and_controls(customers.app, customers.CHARTS)
+    assert find(customers.app.layout, "recurring-info").title.startswith("Recurring customers")
     assert len(customers.CHARTS) <= 8

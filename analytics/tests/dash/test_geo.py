@@ -19,7 +19,7 @@ from analytics.dash_apps import geo
 from analytics.dash_apps.kit.spec import Drill
 from analytics.filters import Filters
 from analytics.registry import all_analyses
-from analytics.tests.dash.conftest import ALL_TIME
+from analytics.tests.dash.conftest import ALL_TIME, find
 from analytics.tests.services import test_geo_map
 from analytics.tests.services.test_geo_map import RENO_S1, WINNEMUCCA, km_between
 
@@ -37,11 +37,6 @@ DEFAULT_CONTROLS = (8, 10, 20)
 @pytest.fixture
 def cb(callbacks):
     return callbacks(geo.app)
-
-
-@pytest.fixture
-def executive(make_user):
-    return make_user("exec", User.Role.EXECUTIVE)
 
 
 def traces(fig) -> dict:
@@ -227,7 +222,7 @@ def test_assignment_table_lists_every_store_and_opens_it(far_customer, executive
         "main_elsewhere": 0,
         "share_matching": 100.0,
     }
-    assert geo.open_store_row(s1, Filters()) == Drill(goto="/dashboard/stores/S1/")
+    assert geo.open_store(s1, Filters()) == Drill(goto="/dashboard/stores/S1/")
 
 
 def test_store_manager_sees_only_their_stores_distance_and_assignment(far_customer, make_user, cb):
@@ -259,13 +254,3 @@ def test_charts_of_an_empty_period_say_so(far_customer, executive, cb):
     assert assignment.layout.annotations[0].text == "No customer ordered in this period."
     rows, _ = cb.chart("assignment-table", executive, later)
     assert [r["customers_main"] for r in rows] == [0, 0, 0, 0]
-
-
-def find(component, ident: str):
-    """The component with id `ident` anywhere in a Dash component tree."""
-    if isinstance(component, list | tuple):
-        return next((f for c in component if (f := find(c, ident)) is not None), None)
-    if getattr(component, "id", None) == ident:
-        return component
-    children = getattr(component, "children", None)
-    return None if children is None or isinstance(children, str) else find(children, ident)

@@ -1,14 +1,19 @@
 """The dashboard kit: drill-down, breadcrumb, live refresh, address and tables, on tiny_chain."""
 
 from decimal import Decimal
-from types import SimpleNamespace
 
 import pytest
 from dash import no_update
 
 from accounts.models import User
 from analytics.dash_apps import overview
-from analytics.dash_apps.kit import callback_for, period_drill
+from analytics.dash_apps.kit import (
+    callback_for,
+    drill_period,
+    open_product,
+    open_store,
+    period_drill,
+)
 from analytics.dash_apps.kit.callbacks import (
     crumb_changes,
     crumb_labels,
@@ -17,34 +22,17 @@ from analytics.dash_apps.kit.callbacks import (
     initial_arguments,
     table_columns,
 )
-from analytics.dash_apps.kit.layout import CRUMBS
 from analytics.dash_apps.kit.spec import FILTER_NAMES, Drill
 from analytics.filters import Filters, parse_filters
-from analytics.tests.dash.conftest import filter_store, filter_values
+from analytics.tests.dash.conftest import changed, drill_outputs, filter_store
 from analytics.version import bump_data_version, data_version
-
-
-def drill(app, source: str, value, filters: dict, user, page=None):
-    """Call the page's drill callback as django-plotly-dash does after a click on `source`."""
-    func = callback_for(app, "date_from.date")
-    charts = [c for c in overview.CHARTS if c.drill]
-    inputs = [None] * len(charts) + [0] * len(CRUMBS) + [0]
-    ids = [c.id for c in charts] + list(CRUMBS) + ["clear-filters"]
-    inputs[ids.index(source)] = value
-    context = SimpleNamespace(triggered=[{"prop_id": f"{source}.x", "value": value}])
-    return func(*inputs, *filter_values(filters), page or {}, user=user, callback_context=context)
-
-
-def changed(outputs) -> dict:
-    names = [*FILTER_NAMES, "goto"]
-    return {n: v for n, v in zip(names, outputs, strict=True) if v is not no_update}
 
 
 @pytest.mark.django_db
 def test_a_click_on_a_category_bar_filters_the_page(tiny_chain, make_user):
     user = make_user("exec", User.Role.EXECUTIVE)
     click = {"points": [{"x": "Vegetarian", "y": 29.0}]}
-    assert changed(drill(overview.app, "by-category", click, {}, user)) == {
+    assert changed(drill_outputs(overview.app, "by-category", click, user, {})) == {
         "category": "Vegetarian"
     }
 
@@ -54,7 +42,7 @@ def test_a_click_on_a_store_opens_its_page_with_the_other_filters(tiny_chain, ma
     user = make_user("exec", User.Role.EXECUTIVE)
     click = {"points": [{"customdata": ["S2"]}]}
     filters = {"state": ["NV"], "date_from": "2022-03-01", "category": "Classic"}
-    out = changed(drill(overview.app, "top-stores", click, filters, user))
+    out = changed(drill_outputs(overview.app, "top-stores", click, user, filters))
     assert out == {"goto": "/dashboard/stores/S2/?date_from=2022-03-01&category=Classic"}
 
 
@@ -62,7 +50,7 @@ def test_a_click_on_a_store_opens_its_page_with_the_other_filters(tiny_chain, ma
 def test_a_click_is_ignored_when_the_filters_are_outside_scope(tiny_chain, make_user):
     user = make_user("boss", User.Role.STORE_MANAGER, stores=["S1"])
     click = {"points": [{"x": "Classic"}]}
-    assert changed(drill(overview.app, "by-category", click, {"store": ["S3"]}, user)) == {}
+    assert changed(drill_outputs(overview.app, "by-category", click, user, {"store": ["S3"]})) == {}
 
 
 @pytest.mark.django_db
@@ -76,13 +64,13 @@ def test_clear_and_breadcrumb_clicks_reset_their_levels(tiny_chain, make_user):
         "date_to": "2022-03-31",
         "granularity": "day",
     }
-    cleared = changed(drill(overview.app, "clear-filters", 1, filters, user))
+    cleared = changed(drill_outputs(overview.app, "clear-filters", 1, user, filters))
     assert cleared == {**{n: None for n in FILTER_NAMES}, "granularity": "month"}
-    assert changed(drill(overview.app, "crumb-state", 1, filters, user)) == {
+    assert changed(drill_outputs(overview.app, "crumb-state", 1, user, filters)) == {
         "city": None,
         "store": None,
     }
-    assert changed(drill(overview.app, "crumb-year", 1, filters, user)) == {
+    assert changed(drill_outputs(overview.app, "crumb-year", 1, user, filters)) == {
         "date_from": "2022-01-01",
         "date_to": "2022-12-31",
         "granularity": "month",
@@ -108,6 +96,35 @@ def test_breadcrumb_shows_the_levels_above_where_the_user_stands():
     }
     assert crumb_labels({}) == {"here": ""}
     assert crumb_changes("crumb-places", {}) == {"state": None, "city": None, "store": None}
+
+
+def test_a_clicked_period_zooms_into_it():
+    point = {"customdata": "2022-03-01", "x": "2022-03"}
+    step = drill_period(point, Filters(granularity="month"))
+    assert step == Drill(
+        set={"date_from": "2022-03-01", "date_to": "2022-03-31", "granularity": "day"}
+    )
+    year = drill_period({"customdata": "2022-01-01"}, Filters(granularity="year"))
+    assert year.set == {"date_from": "2022-01-01", "date_to": "2022-12-31", "granularity": "month"}
+    assert drill_period({"customdata": "2022-03-05"}, Filters(granularity="day")) is None
+
+
+def test_drills_read_every_shape_of_click_and_ignore_forged_ones():
+    month = Filters(granularity="month")
+    assert drill_period({"customdata": ["2022-03-01", 2]}, month).set["date_to"] == "2022-03-31"
+    for forged in ("March", ["2022-13-01"], 25.0, [], None):
+        assert drill_period({"customdata": forged}, month) is None
+    s2 = Drill(goto="/dashboard/stores/S2/")
+    assert open_store({"customdata": ["S2", 21.75]}, month) == s2  # a bar, line or map point
+    assert open_store({"store": "S2", "city": "Las Vegas"}, month) == s2  # a table row
+    assert open_store({"x": "2022", "y": "S2", "z": 19.59}, month) == s2  # a heat map cell
+    for nothing in ({"customdata": [None]}, {"customdata": [""]}, {"x": 3}, {"store": 7}):
+        assert open_store(nothing, month) is None
+    p1 = Drill(goto="/dashboard/products/P1/")
+    assert (
+        open_product({"customdata": ["P1"]}, month) == open_product({"product": "P1"}, month) == p1
+    )
+    assert open_product({"x": "2022", "y": "P1", "z": 2}, month) is None
 
 
 def test_periods_drill_to_the_next_finer_level():
@@ -181,3 +198,24 @@ def test_table_columns_sort_numbers_as_numbers():
 
 def test_filters_default_granularity_is_the_controls_default():
     assert Filters().granularity == "month"
+
+
+@pytest.mark.django_db
+def test_a_click_on_a_unified_hover_trend_zooms_whichever_trace_comes_first(tiny_chain, make_user):
+    """Plotly sends every trace's point at the clicked x; the Orders line's may come first."""
+    user = make_user("exec", User.Role.EXECUTIVE)
+    fig = callback_for(overview.app, "trend.figure")(
+        filter_store({"date_from": "2022-03-01", "date_to": "2022-04-30"}), 0, {}, user=user
+    )
+    assert [list(t.customdata) for t in fig.data] == [["2022-03-01", "2022-04-01"]] * 2
+    line_first = {
+        "points": [
+            {"curveNumber": 1, "x": "2022-03", "y": 2},
+            {"curveNumber": 0, "x": "2022-03", "customdata": "2022-03-01"},
+        ]
+    }
+    assert changed(drill_outputs(overview.app, "trend", line_first, user)) == {
+        "date_from": "2022-03-01",
+        "date_to": "2022-03-31",
+        "granularity": "day",
+    }

@@ -15,7 +15,12 @@ from accounts.models import User
 from analytics.dash_apps import orders
 from analytics.dash_apps.kit.spec import Drill
 from analytics.filters import Filters
-from analytics.tests.dash.conftest import ALL_TIME
+from analytics.tests.dash.conftest import (
+    ALL_TIME,
+    assert_every_chart_has_its_tooltip_csv_button_and_controls,
+    find,
+    said,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -27,26 +32,6 @@ YEARS = {"granularity": "year"}
 @pytest.fixture
 def cb(callbacks):
     return callbacks(orders.app)
-
-
-@pytest.fixture
-def executive(make_user):
-    return make_user("exec", User.Role.EXECUTIVE)
-
-
-def find(component, ident: str):
-    """The component with id `ident` anywhere in a Dash component tree (or list of them)."""
-    if isinstance(component, list | tuple):
-        return next((f for c in component if (f := find(c, ident)) is not None), None)
-    if getattr(component, "id", None) == ident:
-        return component
-    children = getattr(component, "children", None)
-    return None if children is None or isinstance(children, str) else find(children, ident)
-
-
-def said(fig) -> str | None:
-    """The message of an empty chart, None for a chart with data."""
-    return fig.layout.annotations[0].text if not fig.data and fig.layout.annotations else None
 
 
 def notes(fig) -> list[str]:
@@ -309,11 +294,6 @@ def test_csv_download_is_the_apis_csv(tiny_chain, make_user, cb, client):
 
 
 def test_every_chart_has_its_tooltip_csv_button_and_controls():
-    layout = orders.app.layout
-    for chart in orders.CHARTS:
-        assert find(layout, f"{chart.id}-csv") is not None
-        assert find(layout, f"{chart.id}-info").title
-        for control in chart.controls:
-            assert find(layout, chart.control_id(control.param)) is not None
-    assert find(layout, "season-info").title.startswith("Seasonal pattern")
+    assert_every_chart_has_its_tooltip_csv_button_and_controls(orders.app, orders.CHARTS)
+    assert find(orders.app.layout, "season-info").title.startswith("Seasonal pattern")
     assert len(orders.CHARTS) <= 8

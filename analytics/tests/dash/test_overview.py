@@ -13,25 +13,11 @@ from analytics.dash_apps.kit import callback_for, format_value
 from analytics.dash_apps.kit.spec import Drill
 from analytics.filters import Filters, parse_filters
 from analytics.services.kpis import kpis_by_period
-from analytics.tests.dash.conftest import ALL_TIME
+from analytics.tests.dash.conftest import ALL_TIME, find, shown
 
 pytestmark = pytest.mark.django_db
 
 MARCH = {"date_from": "2022-03-02", "date_to": "2022-04-01"}
-
-
-def find(component, ident: str):
-    """The component with id `ident` anywhere in a Dash component tree (or list of them)."""
-    if isinstance(component, list | tuple):
-        return next((f for c in component if (f := find(c, ident)) is not None), None)
-    if getattr(component, "id", None) == ident:
-        return component
-    children = getattr(component, "children", None)
-    return None if children is None or isinstance(children, str) else find(children, ident)
-
-
-def shown(cards, kpi: str) -> str:
-    return find(cards, f"kpi-{kpi}-value").children
 
 
 @pytest.fixture
@@ -97,17 +83,6 @@ def test_trend_charts_revenue_and_orders_per_period(tiny_chain, make_user, cb):
     assert list(revenue.y) == [51.0, 21.75]
     assert list(orders.y) == [2, 1]
     assert list(revenue.customdata) == ["2022-03-01", "2022-04-01"]
-
-
-def test_clicking_a_month_drills_into_its_days(cb):
-    point = {"customdata": "2022-03-01", "x": "2022-03"}
-    step = overview.drill_period(point, Filters(granularity="month"))
-    assert step == Drill(
-        set={"date_from": "2022-03-01", "date_to": "2022-03-31", "granularity": "day"}
-    )
-    year = overview.drill_period({"customdata": "2022-01-01"}, Filters(granularity="year"))
-    assert year.set == {"date_from": "2022-01-01", "date_to": "2022-12-31", "granularity": "month"}
-    assert overview.drill_period({"customdata": "2022-03-05"}, Filters(granularity="day")) is None
 
 
 def test_category_and_product_charts(tiny_chain, make_user, cb):

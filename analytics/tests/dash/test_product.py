@@ -17,8 +17,7 @@ from analytics.dash_apps.kit.spec import Drill
 from analytics.filters import Filters
 from analytics.registry import all_analyses
 from analytics.services.base import Result
-from analytics.tests.dash.conftest import ALL_TIME
-from analytics.tests.dash.test_products import click
+from analytics.tests.dash.conftest import ALL_TIME, click, shown
 
 pytestmark = pytest.mark.django_db
 
@@ -31,21 +30,11 @@ def cb(callbacks):
     return callbacks(product.app)
 
 
-@pytest.fixture
-def executive(make_user):
-    return make_user("exec", User.Role.EXECUTIVE)
-
-
-def value(cards, kpi: str) -> str:
-    card = next(c for c in cards if c.children.id == f"kpi-{kpi}")
-    return card.children.children.children[1].children
-
-
 def test_kpis_are_the_products_own(tiny_chain, executive, cb):
     error, cards, _ = cb.kpis(executive, ALL_TIME, page=P1)
     assert error is None
     # P1's items: 20.00 in order 1, 10.00 in order 4.
-    assert (value(cards, "revenue"), value(cards, "orders")) == ("$30.00", "2")
+    assert (shown(cards, "revenue"), shown(cards, "orders")) == ("$30.00", "2")
 
 
 def test_since_launch_bars_from_the_first_month_with_sales(tiny_chain, executive, cb):
@@ -103,7 +92,7 @@ def test_store_manager_sees_only_their_store(tiny_chain, make_user, cb):
     (bars,) = cb.chart("by-store", user, ALL_TIME, page=P1).data
     assert (list(bars.y), list(bars.x)) == (["S1 · Reno, NV"], [20.0])
     error, cards, _ = cb.kpis(user, ALL_TIME, page=P1)
-    assert value(cards, "revenue") == "$20.00"
+    assert shown(cards, "revenue") == "$20.00"
     refused = cb.chart("by-store", user, {**ALL_TIME, "store": ["S3"]}, page=P1)
     assert refused.data == ()
 

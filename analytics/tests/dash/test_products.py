@@ -12,18 +12,16 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping
-from types import SimpleNamespace
 
 import pytest
 
 from accounts.models import User
 from analytics.dash_apps import products
-from analytics.dash_apps.kit import COLOURS, callback_for
-from analytics.dash_apps.kit.spec import FILTER_NAMES, Drill
+from analytics.dash_apps.kit import COLOURS
+from analytics.dash_apps.kit.spec import Drill
 from analytics.filters import Filters
 from analytics.services.base import Result
-from analytics.tests.dash.conftest import ALL_TIME, filter_values
+from analytics.tests.dash.conftest import ALL_TIME, click
 
 pytestmark = pytest.mark.django_db
 
@@ -33,31 +31,6 @@ EVERY_MONTH = 120  # the since-launch chart's own control: "all"
 @pytest.fixture
 def cb(callbacks):
     return callbacks(products.app)
-
-
-def click(app, chart_id: str, value, user, filters: Mapping | None = None, page=None) -> dict:
-    """Run the page's drill-down callback for a click on `chart_id` (clickData for graphs,
-    selectedRows for tables): the filters it changes, and the page it opens (`goto`)."""
-    func = callback_for(app, "date_from.date")
-    (callback_set,) = [c for c, f in app._callback_sets if f is func]
-    inputs = [f"{i.component_id}.{i.component_property}" for i in callback_set["inputs"]]
-    source = next(i for i in inputs if i.startswith(f"{chart_id}."))
-    args = [value if i == source else None for i in inputs]
-    context = SimpleNamespace(triggered=[{"prop_id": source, "value": value}])
-    out = func(*args, *filter_values(filters), page or {}, user=user, callback_context=context)
-    changed = {n: v for n, v in zip(FILTER_NAMES, out[:-1], strict=True) if v is not None}
-    return {name: value for name, value in changed.items() if not _no_update(value)} | {
-        "goto": None if _no_update(out[-1]) else out[-1]
-    }
-
-
-def _no_update(value) -> bool:
-    return type(value).__name__ == "NoUpdate"
-
-
-@pytest.fixture
-def executive(make_user):
-    return make_user("exec", User.Role.EXECUTIVE)
 
 
 def test_categories_chart_revenue_share_and_units(tiny_chain, executive, cb):

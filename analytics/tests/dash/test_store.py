@@ -9,7 +9,6 @@ C1 lives at (39.53, -119.81). S3 Sacramento CA: order 4, 17.25.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from decimal import Decimal
 
 import pytest
@@ -19,7 +18,7 @@ from analytics.dash_apps import store
 from analytics.dash_apps.kit.spec import Drill
 from analytics.filters import Filters
 from analytics.services.base import Result
-from analytics.tests.dash.conftest import ALL_TIME, filter_store
+from analytics.tests.dash.conftest import ALL_TIME, filter_store, haversine, said, shown
 
 pytestmark = pytest.mark.django_db
 S1 = {"path": "/dashboard/stores/S1/", "fixed": {"store": ["S1"]}}
@@ -34,35 +33,13 @@ def cb(callbacks):
     return callbacks(store.app)
 
 
-@pytest.fixture
-def executive(make_user):
-    return make_user("exec", User.Role.EXECUTIVE)
-
-
-@pytest.fixture
-def manager(make_user):
-    return make_user("boss", User.Role.STORE_MANAGER, stores=["S1"])
-
-
 def chart(cb, chart_id: str, user, filters=ALL_TIME, page=S1):
     return cb.chart(chart_id, user, filters, controls=CONTROLS.get(chart_id, ()), page=page)
 
 
-def said(fig) -> str:
-    return "" if fig.data else " ".join(a.text for a in fig.layout.annotations)
-
-
-def shown(cards, kpi: str) -> str:
-    card = next(c for c in cards if c.children.id == f"kpi-{kpi}")
-    return card.children.children.children[1].children
-
-
 def km_c1_s1() -> float:
-    """C1's home to S1, haversine on a sphere of radius 6371.0088 km, written here."""
-    p1, p2 = math.radians(39.53), math.radians(39.5296)
-    dp, dl = p2 - p1, math.radians(-119.8138 - -119.81)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0088 * math.asin(math.sqrt(h))
+    """C1's home to S1."""
+    return haversine(39.53, -119.81, 39.5296, -119.8138)
 
 
 def test_kpi_cards_are_the_stores(tiny_chain, manager, cb):

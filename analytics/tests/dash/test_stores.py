@@ -8,17 +8,14 @@ Vegas NV (order 3 by C2, 2022-04-01 local: 21.75), S3 Sacramento CA (order 4 by 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from types import SimpleNamespace
 
 import pytest
 
 from accounts.models import User
 from analytics.dash_apps import stores
-from analytics.dash_apps.kit import callback_for
-from analytics.dash_apps.kit.spec import FILTER_NAMES, Drill
+from analytics.dash_apps.kit.spec import Drill
 from analytics.filters import Filters
-from analytics.tests.dash.conftest import ALL_TIME, filter_values
+from analytics.tests.dash.conftest import ALL_TIME, click, haversine, said
 
 pytestmark = pytest.mark.django_db
 NV = {**ALL_TIME, "state": ["NV"]}
@@ -29,44 +26,6 @@ GRAPHS = ("by-state", "by-city", "by-store", "store-map", "trend", "reach", "dis
 @pytest.fixture
 def cb(callbacks):
     return callbacks(stores.app)
-
-
-@pytest.fixture
-def executive(make_user):
-    return make_user("exec", User.Role.EXECUTIVE)
-
-
-def haversine(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in km on a sphere of radius 6371.0088 km, written independently."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0088 * math.asin(math.sqrt(h))
-
-
-def said(fig) -> str:
-    """The message of a figure that draws nothing ("" when it draws data)."""
-    if fig.data:
-        return ""
-    return " ".join(a.text for a in fig.layout.annotations)
-
-
-def click(chart_id: str, value, user, filters: Mapping | None = None) -> dict:
-    """Run the page's drill-down callback for a click on `chart_id`: every filter it sets
-    (None when it clears one) and the page it opens (`goto`)."""
-    func = callback_for(stores.app, "date_from.date")
-    (callback_set,) = [c for c, f in stores.app._callback_sets if f is func]
-    inputs = [f"{i.component_id}.{i.component_property}" for i in callback_set["inputs"]]
-    source = next(i for i in inputs if i.startswith(f"{chart_id}."))
-    args = [value if i == source else None for i in inputs]
-    context = SimpleNamespace(triggered=[{"prop_id": source, "value": value}])
-    out = func(*args, *filter_values(filters), {}, user=user, callback_context=context)
-
-    def changed(v) -> bool:
-        return type(v).__name__ != "NoUpdate"
-
-    sets = {n: v for n, v in zip(FILTER_NAMES, out[:-1], strict=True) if changed(v)}
-    return sets | {"goto": out[-1] if changed(out[-1]) else None}
 
 
 # Sales by place: state → city → store ---------------------------------------------------------
@@ -86,7 +45,8 @@ def test_states_rank_by_revenue_with_share_orders_and_stores(tiny_chain, executi
 
 def test_a_click_on_a_state_picks_it_and_clears_city_and_store(tiny_chain, executive):
     point = {"points": [{"y": "NV", "customdata": ["NV", 80.83, 3, 2, 2]}]}
-    assert click("by-state", point, executive, {"city": "Sacramento", "store": ["S3"]}) == {
+    sacramento = {"city": "Sacramento", "store": ["S3"]}
+    assert click(stores.app, "by-state", point, executive, sacramento) == {
         "state": ["NV"],
         "city": None,
         "store": None,
@@ -104,8 +64,8 @@ def test_cities_wait_for_a_state_then_rank_its_cities(tiny_chain, executive, cb)
 
 
 def test_a_click_on_a_city_picks_it_within_its_state(tiny_chain, executive, cb):
-    point = cb.chart("by-city", executive, NV).data[0].customdata[0]
-    assert click("by-city", {"points": [{"customdata": list(point)}]}, executive, NV) == {
+    reno = list(cb.chart("by-city", executive, NV).data[0].customdata[0])
+    assert click(stores.app, "by-city", {"points": [{"customdata": reno}]}, executive, NV) == {
         "state": ["NV"],
         "city": "Reno",
         "store": None,
@@ -119,7 +79,7 @@ def test_stores_wait_for_a_city_then_open_on_click(tiny_chain, executive, cb):
     assert list(bars.y) == ["S1 · Reno, NV"]
     assert list(bars.x) == [51.0]
     assert list(bars.customdata[0]) == ["S1", 100.0, 2, 1]
-    opened = click("by-store", {"points": [{"customdata": ["S1"]}]}, executive, RENO)
+    opened = click(stores.app, "by-store", {"points": [{"customdata": ["S1"]}]}, executive, RENO)
     # The store page fixes the place: state and city stay behind, the dates follow.
     assert opened == {"goto": "/dashboard/stores/S1/?date_from=2022-01-01&date_to=2023-12-31"}
 
@@ -175,7 +135,7 @@ def test_trend_of_many_stores_is_a_heat_map_of_the_gap(tiny_chain, executive, cb
     assert list(heat.customdata[0][0]) == ["S1", 51.0, 18.19]
     # A heat map cell's click carries its row, not its customdata.
     point = {"curveNumber": 0, "x": "2023", "y": "S3", "z": 300.0}
-    assert click("trend", {"points": [point]}, executive, ALL_TIME)["goto"].startswith(
+    assert click(stores.app, "trend", {"points": [point]}, executive, ALL_TIME)["goto"].startswith(
         "/dashboard/stores/S3/?"
     )
 
@@ -231,7 +191,7 @@ def test_table_lists_every_store_and_a_row_opens_it(tiny_chain, executive, cb):
         ("S3", 17.25, 19.17, 3),
         ("S4", 0.0, 0.0, 4),
     ]
-    assert click("stores-table", [rows[1]], executive, ALL_TIME)["goto"].startswith(
+    assert click(stores.app, "stores-table", [rows[1]], executive, ALL_TIME)["goto"].startswith(
         "/dashboard/stores/S2/?"
     )
 

@@ -29,11 +29,6 @@ def cb(callbacks):
     return callbacks(trends.app)
 
 
-@pytest.fixture
-def executive(make_user):
-    return make_user("exec", User.Role.EXECUTIVE)
-
-
 # Seasons ----------------------------------------------------------------------------------------
 
 
