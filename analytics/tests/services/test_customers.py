@@ -425,3 +425,13 @@ def test_customer_services_take_a_fixed_number_of_queries(
 ):
     with django_assert_num_queries(queries):
         service(filters=Filters(category="Classic"), scope=EVERYTHING, **params)
+
+
+def test_recurring_repeat_needs_both_orders_inside_the_date_range(tiny_chain):
+    # C1 ordered on March 1st and March 8th; from March 2nd only the second is in the range:
+    # one order in March, no repeat; still new in March (the first order ever is in March).
+    # With the range opening on March 1st both orders count: a repeat.
+    later = recurring(Filters(date_from=dt.date(2022, 3, 2), date_to=dt.date(2022, 3, 31)))
+    assert rows_of(later, *RECURRING) == [(dt.date(2022, 3, 1), 1, 1, 0, D("0.00"))]
+    whole = recurring(Filters(date_from=dt.date(2022, 3, 1), date_to=dt.date(2022, 3, 31)))
+    assert rows_of(whole, *RECURRING) == [(dt.date(2022, 3, 1), 1, 1, 0, D("100.00"))]
