@@ -369,3 +369,15 @@ def page_as(browser, slice_server: Server, db: Demo, _logins) -> Iterator[PageFa
     factory = PageFactory(browser, slice_server, db, _logins)
     yield factory
     factory.close()
+
+
+@pytest.fixture(scope="module")
+def module_page_as(browser, slice_server: Server, demo: Demo, _logins) -> Iterator[PageFactory]:
+    """`page_as` for pages a module's tests share (say one per role, navigated from page to
+    page, so the browser's cache spares the server the static files): contexts close when
+    the module ends. Clear a shared page's log (`page_log(page).clear()`) before each use.
+    Tests using it must request `db` themselves (page_as does it for theirs): that is what
+    makes pytest-django create the test database."""
+    factory = PageFactory(browser, slice_server, demo, _logins)
+    yield factory
+    factory.close()

@@ -45,6 +45,28 @@ SNAPSHOT_JS = """() => ({
 })"""
 
 
+SIDEWAYS_JS = """() => {
+  const root = document.documentElement, client = root.clientWidth, out = [];
+  const clipped = (el) => {
+    for (let up = el.parentElement; up && up !== document.body; up = up.parentElement) {
+      if (getComputedStyle(up).overflowX !== 'visible') return true;
+    }
+    return false;
+  };
+  if (root.scrollWidth > client) {
+    for (const el of document.body.querySelectorAll('*')) {
+      if (out.length >= 5) break;
+      const r = el.getBoundingClientRect();
+      if (r.width > 0 && r.right > client + 0.5 && !el.closest('svg') && !clipped(el)) {
+        const cls = typeof el.className === 'string' ? el.className.split(' ')[0] : '';
+        out.push(`${el.tagName.toLowerCase()}#${el.id}.${cls} [${r.left | 0}-${r.right | 0}]`);
+      }
+    }
+  }
+  return {scroll: root.scrollWidth, client: client, sticking_out: out};
+}"""
+
+
 # What a page did: console errors, failed requests, requests in flight --------------------------
 
 
@@ -301,6 +323,37 @@ def choose(page: Page, control_id: str, *values: str) -> None:
 def selected(page: Page, control_id: str) -> str:
     """What the dcc.Dropdown `control_id` shows as chosen ("All" when nothing is)."""
     return text(page, f"#{control_id}-value")
+
+
+def options(page: Page, control_id: str) -> list[str]:
+    """The option values the dcc.Dropdown `control_id` offers (as in the address: "NV", a store
+    id), read from its open menu, which is closed again."""
+    frame = frame_with(page, f"#{control_id}")
+    if frame.get_attribute(f"#{control_id}", "aria-expanded") != "true":
+        frame.click(f"#{control_id}")
+    menu = frame.locator(f"[id='{frame.get_attribute(f'#{control_id}', 'aria-controls')}']")
+    menu.locator(".dash-dropdown-option").first.wait_for()
+    values = menu.locator(".dash-dropdown-option input").evaluate_all(
+        "inputs => inputs.map(input => input.value)"
+    )
+    frame.press(f"#{control_id}", "Escape")
+    frame.evaluate("() => document.activeElement && document.activeElement.blur()")  # no halo
+    return values
+
+
+def sideways(page: Page) -> dict[str, dict]:
+    """Every frame whose document is wider than its viewport (it scrolls sideways), by frame
+    URL: its `scroll` and `client` widths (CSS px) and the first elements sticking out on the
+    right (`tag#id.class [left-right]`; shapes inside an SVG are the SVG's own affair)."""
+    wide = {}
+    for frame in page.frames:
+        try:
+            found = frame.evaluate(SIDEWAYS_JS)
+        except PlaywrightError:  # a frame detached meanwhile has no width to judge
+            continue
+        if found["scroll"] > found["client"]:
+            wide[frame.url] = found
+    return wide
 
 
 # Where on a point to click, as fractions of its box: the centre first, then its edges (the
