@@ -21,7 +21,8 @@ from django.test.testcases import LiveServerThread
 from analytics.benchmark import median_ms
 from analytics.views import PAGES
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's package; never a downloaded browser
+# Without the background-networking flags the closed network refuses Chromium's own calls.
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

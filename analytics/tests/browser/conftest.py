@@ -31,19 +31,9 @@ from django.conf import settings
 from django.core.servers.basehttp import ThreadedWSGIServer
 from django.test.utils import override_settings
 
+from analytics.benchmark_dash import CHROMIUM, CHROMIUM_ARGS  # the same browser, same flags
 from analytics.tests.browser.helpers import record
 
-CHROMIUM = Path("/usr/bin/chromium")
-# Without the background-networking flags the closed network refuses Chromium's own calls.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 VIEWPORT = {"width": 1366, "height": 900}
 PIZZA_SMALL = Path(settings.BASE_DIR).parent / "shared" / "data" / "pizza-small"
 HOST = "127.0.0.1"
