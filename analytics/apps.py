@@ -1,5 +1,5 @@
 from django.apps import AppConfig, apps
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
 
 class AnalyticsConfig(AppConfig):
@@ -21,3 +21,19 @@ class AnalyticsConfig(AppConfig):
             )
         recipe = apps.get_model("products.Product").ingredients.through
         m2m_changed.connect(bump_on_m2m_change, sender=recipe, dispatch_uid="data_version_m2m")
+        self._connect_rollups()
+
+    def _connect_rollups(self) -> None:
+        # Stored sums kept exact (analytics.rollups): every ORM write to an order or an item
+        # refreshes the rows of its store and day. Connected after the version receivers.
+        from analytics import rollups
+
+        order, item = apps.get_model("orders.Order"), apps.get_model("orders.OrderItem")
+        product = apps.get_model("products.Product")
+        pre_save.connect(rollups.remember_order, sender=order, dispatch_uid="rollups_order_pre")
+        post_save.connect(rollups.order_written, sender=order, dispatch_uid="rollups_order_save")
+        post_delete.connect(rollups.order_written, sender=order, dispatch_uid="rollups_order_del")
+        post_save.connect(rollups.item_written, sender=item, dispatch_uid="rollups_item_save")
+        post_delete.connect(rollups.item_written, sender=item, dispatch_uid="rollups_item_del")
+        pre_save.connect(rollups.remember_product, sender=product, dispatch_uid="rollups_prod_pre")
+        post_save.connect(rollups.product_written, sender=product, dispatch_uid="rollups_prod")

@@ -20,3 +20,83 @@ class DataVersion(models.Model):
 
     def __str__(self) -> str:
         return f"data version {self.version}"
+
+
+# --- stored aggregates (rollups) ----------------------------------------------------------------
+# Sums of the base tables kept exact by analytics.rollups: rebuilt by the importer, refreshed
+# by every ORM write to orders and items. Each table holds the same sums at four grains: one row
+# per local day (D), month (M), year (Y) and all time (A, period 1970-01-01), so that any date
+# range is answered from at most a few dozen day and month rows plus whole years.
+
+
+class Grain(models.TextChoices):
+    DAY = "D", "day"
+    MONTH = "M", "month"
+    YEAR = "Y", "year"
+    ALL = "A", "all time"
+
+
+class StoreSales(models.Model):
+    """Order-level sums per store and local period: orders, sum of totals, sum of item counts."""
+
+    grain = models.CharField(max_length=1, choices=Grain.choices)
+    period = models.DateField(help_text="First local day of the period (1970-01-01 for A).")
+    store = models.ForeignKey(
+        "stores.Store", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    orders = models.PositiveIntegerField()
+    revenue = models.DecimalField(max_digits=14, decimal_places=2)
+    items = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["grain", "period", "store"], name="store_sales_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.store_id} {self.grain} {self.period}"
+
+
+class ItemSales(models.Model):
+    """Item-level sums per store, local period and product group: `kind` "sku" (one product),
+    "category" or "size", `value` the SKU, category or size. `orders` counts the orders holding
+    at least one item of the group, `quantity` and `revenue` (quantity × unit price) its items."""
+
+    grain = models.CharField(max_length=1, choices=Grain.choices)
+    period = models.DateField()
+    store = models.ForeignKey(
+        "stores.Store", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    kind = models.CharField(max_length=8)
+    value = models.CharField(max_length=50)
+    orders = models.PositiveIntegerField()
+    quantity = models.PositiveIntegerField()
+    revenue = models.DecimalField(max_digits=14, decimal_places=2)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["grain", "kind", "period", "store", "value"], name="item_sales_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.store_id} {self.kind} {self.value} {self.grain} {self.period}"
+
+
+class RollupState(models.Model):
+    """One row (`id` 1): whether the rollups hold the base tables' sums. Until the first
+    rebuild (an import, `manage.py rebuild_rollups`) analyses read the base tables."""
+
+    SINGLETON = 1
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON)
+    built = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="rollup_state_single_row")
+        ]
+
+    def __str__(self) -> str:
+        return "rollups built" if self.built else "rollups not built"

@@ -174,6 +174,8 @@ else:
 # How long an analysis's answer stays cached; 0 turns the cache off. Answers never go stale
 # (the key holds the data version), so this only bounds memory.
 ANALYSIS_CACHE_SECONDS = env_int("ANALYSIS_CACHE_SECONDS", 3600)
+# Whether analyses read the stored sums (analytics.rollups) where they answer exactly.
+ANALYTICS_ROLLUPS = env_bool("ANALYTICS_ROLLUPS", True)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [

@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from analytics import rollups
 from analytics.version import bump_data_version
 from customers.models import Customer
 from orders.models import Order, OrderItem
@@ -89,6 +90,7 @@ def _write_items(order: Order, lines: list[PricedLine]) -> None:
         )
         for x in lines
     )
+    rollups.refresh([rollups.key_of(order.store_id, order.ordered_at)], (rollups.ITEM,))
 
 
 def place_order(

@@ -45,7 +45,9 @@ from django.db.models.functions import (
 )
 
 from accounts.scope import Scope
+from analytics import rollups
 from analytics.filters import Filters, Granularity
+from analytics.models import Grain
 from dataset.geo import EARTH_RADIUS_KM
 from orders.models import Order, OrderItem
 from products.models import Product
@@ -214,20 +216,74 @@ def sales_source(
     return qs, prefix, {name: every[name] for name in measures}
 
 
+@dataclass(frozen=True)
+class Group:
+    """A `sales_by` key: `make(prefix)` is its expression over orders or items (the path prefix
+    to the order), `rollup()` the same key over rollup rows (None: base tables only), exact on
+    rows no coarser than `coarsest` (a rollup grain)."""
+
+    make: Callable[[str], object]
+    rollup: Callable[[], object] | None = None
+    coarsest: str = Grain.ALL
+
+    def __call__(self, prefix: str) -> object:
+        return self.make(prefix)
+
+
+def by_field(path: str) -> Group:
+    """A key on a field of the order's store (`store_id`, `store__city`, `store__state_abbr`)."""
+    return Group(lambda p: F(p + path), lambda: F(path), Grain.ALL)
+
+
+def by_period(granularity: str) -> Group:
+    """The local period (its first day) of the order."""
+    g = Granularity(granularity)
+    coarsest = {
+        Granularity.DAY: Grain.DAY,
+        Granularity.WEEK: Grain.DAY,
+        Granularity.YEAR: Grain.YEAR,
+    }
+    if g == Granularity.DAY:
+        on_rollup = lambda: F("period")  # noqa: E731
+    else:
+        on_rollup = lambda: Trunc("period", g.value, output_field=DateField())  # noqa: E731
+    return Group(lambda p: trunc(g, p + "ordered_at"), on_rollup, coarsest.get(g, Grain.MONTH))
+
+
 def sales_by(filters: Filters, scope: Scope, groups: dict) -> list[dict]:
     """Orders and revenue (`sales_source`) grouped by order-level keys, honouring every filter.
 
-    `groups` maps an output name to a function of the path prefix to the order ("" when
-    grouping orders, "order__" when grouping items) returning a field name or expression,
-    e.g. `{"store": lambda p: F(p + "store_id")}`.
+    `groups` maps an output name to a `Group` (or a function of the path prefix to the order,
+    "" when grouping orders, "order__" when grouping items, returning a field name or
+    expression, e.g. `{"store": lambda p: F(p + "store_id")}`). When every key has a rollup
+    form and the rollups can answer the filters exactly, they are read instead of the orders.
 
     Without a product filter, revenue is the sum of order totals and orders counts orders.
     With one (category, size, sku), revenue is the sum of quantity × unit price of the
     matching items and orders counts the orders holding at least one of them.
     """
-    qs, prefix, measures = sales_source(filters, scope)
-    keys = {name: make(prefix) for name, make in groups.items()}
-    exprs = {k: (F(v) if isinstance(v, str) else v) for k, v in keys.items()}
+    source = None
+    if all(isinstance(g, Group) and g.rollup is not None for g in groups.values()):
+        grains = [g.coarsest for g in groups.values()] or [Grain.ALL]
+        coarsest = min(grains, key=rollups.ORDER.index)
+        source = rollups.sales_source(filters, scope, coarsest, ("orders", "revenue"))
+    if source is not None:  # aliased: the rollups have fields named period, orders, revenue
+        qs, sums = source
+        keys = {f"k_{name}": g.rollup() for name, g in groups.items()}
+        measures = {f"m_{name}": agg for name, agg in sums.items()}
+        rows = qs.annotate(**keys).values(*keys).annotate(**measures).order_by(*keys)
+        return [
+            {
+                **{name: r[f"k_{name}"] for name in groups},
+                **{name: r[f"m_{name}"] for name in sums},
+                "revenue": money(r["m_revenue"]),
+            }
+            for r in rows
+        ]
+    else:
+        qs, prefix, measures = sales_source(filters, scope)
+        keys = {name: make(prefix) for name, make in groups.items()}
+        exprs = {k: (F(v) if isinstance(v, str) else v) for k, v in keys.items()}
     rows = qs.annotate(**exprs).values(*exprs).annotate(**measures).order_by(*exprs)
     return [{**r, "revenue": money(r["revenue"])} for r in rows]
 
@@ -375,10 +431,20 @@ def trunc(granularity: str, field_name: str = "ordered_at") -> LocalTrunc:
     return LocalTrunc(field_name, Granularity(granularity).value)
 
 
-def local_part(name: str) -> Callable[[str], LocalExtract]:
+_PART_GRAINS = {"year": Grain.YEAR, "month": Grain.MONTH, "iso_week_day": Grain.DAY}
+
+
+def local_part(name: str) -> Group:
     """A `sales_by` group: one local part ("year", "month", "iso_week_day", "hour") of the
-    order time."""
-    return lambda prefix: LocalExtract(prefix + "ordered_at", name)
+    order time. Rollups hold no hours."""
+    on_rollup = None
+    if name in _PART_GRAINS:
+        on_rollup = lambda: Extract("period", name)  # noqa: E731
+    return Group(
+        lambda prefix: LocalExtract(prefix + "ordered_at", name),
+        on_rollup,
+        _PART_GRAINS.get(name, Grain.DAY),
+    )
 
 
 def to_local_date(value: dt.date | dt.datetime) -> dt.date:

@@ -33,6 +33,8 @@ from analytics.services.base import (
     WEEKDAY_NAMES,
     ZERO,
     Result,
+    by_field,
+    by_period,
     local_part,
     local_span,
     local_zone,
@@ -63,15 +65,15 @@ def sales_by_period(*, filters: Filters, scope: Scope) -> Result:
     holding one. `average_order_value` = revenue / orders (USD).
     """
     g = filters.granularity
-    rows = sales_by(filters, scope, {"period": lambda p: trunc(g, p + "ordered_at")})
-    by_period = {to_local_date(r["period"]): r for r in rows}
-    if not by_period and not (filters.date_from and filters.date_to):
+    rows = sales_by(filters, scope, {"period": by_period(g)})
+    found = {to_local_date(r["period"]): r for r in rows}
+    if not found and not (filters.date_from and filters.date_to):
         return Result(columns=COLUMNS_TREND, rows=[])
-    first = filters.date_from or min(by_period)
-    last = filters.date_to or max(by_period)
+    first = filters.date_from or min(found)
+    last = filters.date_to or max(found)
     out = []
     for start in periods(first, last, g):
-        row = by_period.get(start, {"orders": 0, "revenue": ratio(0, 0)})
+        row = found.get(start, {"orders": 0, "revenue": ratio(0, 0)})
         out.append(
             {
                 "period": start,
@@ -199,10 +201,10 @@ def revenue_volatility_by_store(
     if view == "outliers":
         return _outlier_orders(filters, scope, Decimal(str(iqr_k)))
     groups = {
-        "key": lambda p: F(p + "store_id"),  # "store" would clash with Order.store
-        "city": lambda p: F(p + "store__city"),
-        "state": lambda p: F(p + "store__state_abbr"),
-        "week": lambda p: trunc("week", p + "ordered_at"),
+        "key": by_field("store_id"),  # "store" would clash with Order.store
+        "city": by_field("store__city"),
+        "state": by_field("store__state_abbr"),
+        "week": by_period("week"),
     }
     weekly: dict[tuple, dict[dt.date, Decimal]] = defaultdict(dict)
     for r in sales_by(filters, scope, groups):

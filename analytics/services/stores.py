@@ -29,6 +29,8 @@ from analytics.services.base import (
     LINE_TOTAL,
     MONEY,
     Result,
+    by_field,
+    by_period,
     change_pct,
     distance_km,
     money,
@@ -43,7 +45,6 @@ from analytics.services.base import (
     scoped_orders,
     stores_in,
     to_local_date,
-    trunc,
 )
 from customers.models import Customer
 
@@ -180,8 +181,8 @@ def revenue_by_store_and_period(*, filters: Filters, scope: Scope) -> Result:
     """
     g = filters.granularity
     keys = {  # not "store": that name is taken by Order.store
-        "store_ref": lambda p: F(p + "store_id"),
-        "period": lambda p: trunc(g, p + "ordered_at"),
+        "store_ref": by_field("store_id"),
+        "period": by_period(g),
     }
     cells = _cells(sales_by(filters, scope, keys))
     chain = _chain_totals(filters, scope, keys["period"])

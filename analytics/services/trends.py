@@ -22,6 +22,8 @@ from analytics.services.base import (
     WEEKDAY_NAMES,
     ZERO,
     Result,
+    by_field,
+    by_period,
     change_pct,
     local_part,
     local_span,
@@ -108,7 +110,7 @@ def growth_by_period(*, filters: Filters, scope: Scope, period: str = "year") ->
     window = filters
     if filters.date_from:
         window = replace(filters, date_from=filters.date_from - relativedelta(years=1))
-    rows = sales_by(window, scope, {"period": lambda p: trunc(period, p + "ordered_at")})
+    rows = sales_by(window, scope, {"period": by_period(period)})
     found = {to_local_date(r["period"]): r for r in rows}
     if not found and not (filters.date_from and filters.date_to):
         return Result(columns=COLUMNS_GROWTH, rows=[])
@@ -235,10 +237,7 @@ def _holidays(filters: Filters, scope: Scope) -> Result:
         return Result(columns=COLUMNS_HOLIDAYS, rows=[])
     first, last = span
     calendar = holidays.country_holidays("US", years=range(first.year, last.year + 1))
-    days = {
-        to_local_date(r["day"]): r
-        for r in sales_by(filters, scope, {"day": lambda p: trunc("day", p + "ordered_at")})
-    }
+    days = {to_local_date(r["day"]): r for r in sales_by(filters, scope, {"day": by_period("day")})}
     out = []
     for day, name in sorted(calendar.items()):
         if first <= day <= last:
@@ -337,8 +336,8 @@ def _weekly_revenue(filters: Filters, scope: Scope, by: str) -> dict[str, dict[d
         )
     else:
         groups = {
-            "key": lambda p: F(p + "store_id"),
-            "week": lambda p: trunc("week", p + "ordered_at"),
+            "key": by_field("store_id"),
+            "week": by_period("week"),
         }
         rows = sales_by(filters, scope, groups)
     weekly: dict[str, dict[dt.date, Decimal]] = defaultdict(dict)

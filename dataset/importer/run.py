@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import transaction
 
+from analytics import rollups
 from analytics.version import bump_data_version
 from customers.models import Customer
 from dataset.importer.checks import check_orders, recipe_text_disagreements
@@ -152,6 +153,8 @@ def _import(directory: Path, report: ImportReport, progress: bool) -> ImportRepo
         _write(rows, report, progress)
         with _timed(report, "check"):
             _check(export, report)
+        with _timed(report, "rollups"):
+            rollups.rebuild()
         reset_sequences([Order])
         # COPY and raw SQL send no signals; on commit only, so a failed import bumps nothing.
         if any(report.inserted.values()) or any(report.updated.values()):

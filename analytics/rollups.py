@@ -1,0 +1,413 @@
+"""Rollups: stored sums of the base tables, kept exact, that analyses read instead of scanning
+millions of orders.
+
+Two tables (analytics.models): `StoreSales` (per store) and `ItemSales` (per store and product
+group: one product, a category or a size), each at four grains: local day (D), month
+(M), year (Y) and all time (A). Day rows are summed from the base tables; every coarser grain is
+summed from the grain below it, so all four always agree.
+
+Kept exact by:
+- `rebuild()`: every row again, in one pass per grain (the importer, `manage.py
+  rebuild_rollups`);
+- `refresh()`: the rows of the (store, day) keys a write touched, again
+  (the signal receivers below, for every ORM save and delete of an order or item, and the order
+  service after its `bulk_create`). Product edits that move a product between categories or
+  sizes rebuild the item rollup.
+
+A date range becomes a few row ranges (`spans`): whole years from Y rows, whole months from M
+rows, the days at either edge from D rows, and no range at all from the A rows.
+
+Until a first rebuild (`RollupState.built`), analyses read the base tables and writes maintain
+nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.db.models import Count, F, Q, QuerySet, Sum
+
+from analytics.models import Grain, ItemSales, RollupState, StoreSales
+
+ALL_TIME = dt.date(1970, 1, 1)  # the period of A rows; also the earliest local day supported
+NO_END = dt.date(2101, 1, 1)  # an open date range ends before this day
+COARSER = {Grain.DAY: Grain.MONTH, Grain.MONTH: Grain.YEAR, Grain.YEAR: Grain.ALL}
+ORDER = (Grain.DAY, Grain.MONTH, Grain.YEAR, Grain.ALL)  # finest first
+
+
+# --- what the tables hold ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Table:
+    """A rollup table: its key columns besides grain and period, and its measures with how two
+    rows combine (SQL aggregate)."""
+
+    model: type
+    dims: tuple[str, ...]
+    measures: tuple[tuple[str, str], ...]
+
+    @property
+    def name(self) -> str:
+        return self.model._meta.db_table
+
+
+STORE = Table(StoreSales, ("store_id",), (("orders", "SUM"), ("revenue", "SUM"), ("items", "SUM")))
+ITEM = Table(
+    ItemSales,
+    ("store_id", "kind", "value"),
+    (("orders", "SUM"), ("quantity", "SUM"), ("revenue", "SUM")),
+)
+TABLES = (STORE, ITEM)
+ITEM_KINDS = {"sku": "product_id", "category": "product__category", "size": "product__size"}
+
+
+def _day(path: str):
+    from analytics.services.base import trunc  # base imports the models this module serves
+
+    return trunc("day", path)
+
+
+def _day_rows(table: Table, orders: Q) -> list[tuple[str, list]]:
+    """SELECTs (SQL, params) of D rows, columns in `_columns(table)` order, from the base tables
+    for the orders matching `orders` (a Q on Order)."""
+    from analytics.services.base import LINE_TOTAL
+    from orders.models import Order, OrderItem
+
+    if table is STORE:
+        qs = Order.objects.filter(orders).order_by()
+        qs = qs.annotate(k_store_id=F("store_id"), k_period=_day("ordered_at"))
+        qs = qs.values("k_store_id", "k_period").annotate(
+            m_orders=Count("id"), m_revenue=Sum("total"), m_items=Sum("n_items")
+        )
+        return [_select(qs, "b.k_store_id, b.k_period, b.m_orders, b.m_revenue, b.m_items")]
+    items = OrderItem.objects.filter(_prefixed(orders, "order__")).order_by()
+    items = items.annotate(k_store_id=F("order__store_id"), k_period=_day("order__ordered_at"))
+    # (order, product) is unique: a product's item rows count its orders. A category or size:
+    # one row per order and group first, then counted.
+    per_product = items.values("k_store_id", "k_period", "product_id").annotate(
+        m_orders=Count("id"), m_quantity=Sum("quantity"), m_revenue=Sum(LINE_TOTAL)
+    )
+    out = [
+        _select(
+            per_product,
+            "b.k_store_id, 'sku', b.product_id, b.k_period, b.m_orders, b.m_quantity, b.m_revenue",
+        )
+    ]
+    for kind in ("category", "size"):
+        per_order = (
+            items.annotate(k_value=F(f"product__{kind}"))
+            .values("k_store_id", "k_period", "order_id", "k_value")
+            .annotate(m_quantity=Sum("quantity"), m_revenue=Sum(LINE_TOTAL))
+        )
+        sql, params = per_order.query.sql_with_params()
+        out.append(
+            (
+                f"SELECT b.k_store_id, '{kind}', b.k_value, b.k_period, COUNT(*),"
+                f" SUM(b.m_quantity), SUM(b.m_revenue) FROM ({sql}) b"
+                " GROUP BY b.k_store_id, b.k_value, b.k_period",
+                list(params),
+            )
+        )
+    return out
+
+
+def _select(qs: QuerySet, picked: str) -> tuple[str, list]:
+    sql, params = qs.query.sql_with_params()
+    return f"SELECT {picked} FROM ({sql}) b", list(params)
+
+
+def _prefixed(q: Q, prefix: str) -> Q:
+    """`q` (on Order) as seen from a model related to it through `prefix`."""
+    out = Q()
+    out.connector, out.negated = q.connector, q.negated
+    out.children = [
+        _prefixed(child, prefix) if isinstance(child, Q) else (prefix + child[0], child[1])
+        for child in q.children
+    ]
+    return out
+
+
+# --- SQL -----------------------------------------------------------------------------------------
+
+
+def _period_of(grain: str, column: str = "period") -> str:
+    """SQL for the first day of the `grain` period holding the date `column`."""
+    if grain == Grain.ALL:
+        return f"'{ALL_TIME.isoformat()}'" if connection.vendor == "sqlite" else "DATE '1970-01-01'"
+    unit = {Grain.MONTH: "month", Grain.YEAR: "year"}[grain]
+    if connection.vendor == "postgresql":
+        return f"CAST(date_trunc('{unit}', {column}) AS date)"
+    return f"date({column}, 'start of {unit}')"
+
+
+def _columns(table: Table) -> list[str]:
+    return [*table.dims, "period", *(name for name, _ in table.measures)]
+
+
+def _insert_days(table: Table, orders: Q) -> None:
+    names = ", ".join(_columns(table))
+    with connection.cursor() as cursor:
+        for sql, params in _day_rows(table, orders):
+            cursor.execute(
+                f"INSERT INTO {table.name} (grain, {names}) SELECT '{Grain.DAY}', * FROM ({sql}) d",
+                params,
+            )
+
+
+def _insert_coarser(table: Table, grain: str, where: str = "", params: Iterable = ()) -> None:
+    """Rows of `grain` summed from the rows of the grain below it (restricted by `where`)."""
+    finer = ORDER[ORDER.index(grain) - 1]
+    period = _period_of(grain)
+    dims = ", ".join(table.dims)
+    sums = ", ".join(f"{agg}({name})" for name, agg in table.measures)
+    statement = (
+        f"INSERT INTO {table.name} (grain, {', '.join(_columns(table))}) "
+        f"SELECT '{grain}', {dims}, {period}, {sums} FROM {table.name} "
+        f"WHERE grain = '{finer}'{' AND ' + where if where else ''} GROUP BY {dims}, {period}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, list(params))
+
+
+def _delete(table: Table, where: str = "", params: Iterable = ()) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {table.name}{' WHERE ' + where if where else ''}", list(params)
+        )
+
+
+# --- keeping them exact --------------------------------------------------------------------------
+
+
+def is_built() -> bool:
+    return RollupState.objects.filter(pk=RollupState.SINGLETON, built=True).exists()
+
+
+def rebuild(tables: Iterable[Table] = TABLES) -> None:
+    """Every row of `tables` again from the base tables, in one transaction."""
+    with transaction.atomic():
+        for table in tables:
+            _delete(table)
+            _insert_days(table, Q())
+            for grain in ORDER[1:]:
+                _insert_coarser(table, grain)
+        RollupState.objects.update_or_create(pk=RollupState.SINGLETON, defaults={"built": True})
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                for table in tables:
+                    cursor.execute(f"ANALYZE {table.name}")
+
+
+@dataclass(frozen=True)
+class Key:
+    """What one order touches: its store and local day."""
+
+    store_id: str
+    day: dt.date
+
+
+def key_of(store_id: str, ordered_at: dt.datetime) -> Key:
+    from analytics.services.base import local_zone
+
+    return Key(store_id, ordered_at.astimezone(local_zone()).date())
+
+
+def refresh(keys: Iterable[Key], tables: Iterable[Table] = TABLES) -> None:
+    """The rows of every grain that hold the orders of `keys` again, from the base tables."""
+    stores: dict[str, set[dt.date]] = {}
+    for k in keys:
+        stores.setdefault(k.store_id, set()).add(k.day)
+    if not stores or not is_built():
+        return
+    with transaction.atomic():
+        for table in tables:
+            for store, days in stores.items():
+                _refresh(table, "store_id = %s", [store], days)
+
+
+def _refresh(table: Table, where: str, params: list, days: set[dt.date]) -> None:
+    from analytics.services.base import local_zone
+
+    zone = local_zone()
+    for day in days:
+        _delete(
+            table, f"grain = %s AND period = %s AND {where}", [Grain.DAY, day.isoformat(), *params]
+        )
+        start = dt.datetime.combine(day, dt.time.min, tzinfo=zone)
+        end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+        orders = Q(ordered_at__gte=start, ordered_at__lt=end, store_id=params[0])
+        _insert_days(table, orders)
+    periods = {
+        Grain.MONTH: {d.replace(day=1) for d in days},
+        Grain.YEAR: {d.replace(month=1, day=1) for d in days},
+    }
+    for grain in (Grain.MONTH, Grain.YEAR):
+        for start in periods[grain]:
+            end = _next(start, grain)
+            _delete(
+                table,
+                f"grain = %s AND period = %s AND {where}",
+                [grain, start.isoformat(), *params],
+            )
+            _insert_coarser(
+                table,
+                grain,
+                f"period >= %s AND period < %s AND {where}",
+                [start.isoformat(), end.isoformat(), *params],
+            )
+    _delete(table, f"grain = %s AND {where}", [Grain.ALL, *params])
+    _insert_coarser(table, Grain.ALL, where, params)
+
+
+def _next(start: dt.date, grain: str) -> dt.date:
+    if grain == Grain.MONTH:
+        return (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return start.replace(year=start.year + 1)
+
+
+# --- reading them --------------------------------------------------------------------------------
+
+
+def spans(date_from: dt.date | None, date_to: dt.date | None, coarsest: str = Grain.ALL) -> Q:
+    """The rows (on `grain` and `period`) whose sums make up the local days `date_from` ..
+    `date_to` (inclusive, None: open), using no grain coarser than `coarsest`."""
+    if date_from is None and date_to is None and coarsest == Grain.ALL:
+        return Q(grain=Grain.ALL)
+    start = date_from or ALL_TIME
+    end = date_to + dt.timedelta(days=1) if date_to else NO_END  # exclusive
+    limit = min(ORDER.index(coarsest), ORDER.index(Grain.YEAR))
+    return _cover(start, end, limit) or Q(pk__in=[])
+
+
+def _cover(start: dt.date, end: dt.date, limit: int) -> Q | None:
+    """Q for [start, end) from grains up to ORDER[limit], coarsest pieces in the middle."""
+    if start >= end:
+        return None
+    grain = ORDER[limit]
+    if limit == 0:
+        return Q(grain=Grain.DAY, period__gte=start, period__lt=end)
+    first = start if _is_start(start, grain) else _next(_start_of(start, grain), grain)
+    last = _start_of(end, grain)
+    if first >= last:
+        return _cover(start, end, limit - 1)
+    pieces = [
+        _cover(start, first, limit - 1),
+        Q(grain=grain, period__gte=first, period__lt=last),
+        _cover(last, end, limit - 1),
+    ]
+    out = None
+    for piece in pieces:
+        if piece is not None:
+            out = piece if out is None else out | piece
+    return out
+
+
+def _start_of(day: dt.date, grain: str) -> dt.date:
+    return day.replace(day=1) if grain == Grain.MONTH else day.replace(month=1, day=1)
+
+
+def _is_start(day: dt.date, grain: str) -> bool:
+    return _start_of(day, grain) == day
+
+
+def enabled() -> bool:
+    """Whether analyses may read the rollups: on (`ANALYTICS_ROLLUPS`, default True) and built."""
+    from django.conf import settings
+
+    return getattr(settings, "ANALYTICS_ROLLUPS", True) and is_built()
+
+
+def item_group(filters) -> tuple[str, str] | None:
+    """The one product group (kind, value) a product filter selects, when it is a single
+    category, a single size or a single SKU; None for any other product filter."""
+    chosen = [
+        (kind, value)
+        for kind, value in (
+            ("category", filters.category),
+            ("size", filters.size),
+            ("sku", filters.sku[0] if len(filters.sku) == 1 else filters.sku or None),
+        )
+        if value
+    ]
+    if len(chosen) != 1 or not isinstance(chosen[0][1], str):
+        return None
+    return chosen[0]
+
+
+def sales_source(filters, scope, coarsest: str, measures: tuple[str, ...]):
+    """Rollup rows matching `filters` within `scope`, and the sums of `measures` (`orders`,
+    `revenue`, `items`) over them, answering exactly as the base tables would; None when the
+    rollups cannot (not enabled, distinct customers asked for, a product filter other than one
+    category, one size or one SKU)."""
+    if "customers" in measures or not enabled():
+        return None
+    if filters.has_product_filter:
+        group = item_group(filters)
+        if group is None:
+            return None
+        kind, value = group
+        lookup = {"value__iexact": value} if kind != "sku" else {"value": value}
+        qs = ItemSales.objects.filter(kind=kind, **lookup)
+        every = {"orders": Sum("orders"), "revenue": Sum("revenue"), "items": Sum("quantity")}
+    else:
+        qs = StoreSales.objects.all()
+        every = {"orders": Sum("orders"), "revenue": Sum("revenue"), "items": Sum("items")}
+    qs = scope.filter(qs)
+    if filters.store:
+        qs = qs.filter(store_id__in=filters.store)
+    if filters.state:
+        qs = qs.filter(store__state_abbr__in=filters.state)
+    if filters.city:
+        qs = qs.filter(store__city__iexact=filters.city)
+    qs = qs.filter(spans(filters.date_from, filters.date_to, coarsest)).order_by()
+    return qs, {name: every[name] for name in measures}
+
+
+# --- signal receivers (connected in AnalyticsConfig.ready) ---------------------------------------
+
+
+def _order_key(order_id) -> Key | None:
+    from orders.models import Order
+
+    row = Order.objects.filter(pk=order_id).values("store_id", "ordered_at").first()
+    return key_of(row["store_id"], row["ordered_at"]) if row else None
+
+
+def remember_order(sender, instance, **kwargs) -> None:
+    """pre_save of an order: the key it had, which a save that moves it also changes."""
+    instance._rollup_was = _order_key(instance.pk) if instance.pk and is_built() else None
+
+
+def order_written(sender, instance, **kwargs) -> None:
+    """post_save and post_delete of an order: its key, before and after, again."""
+    keys = {key_of(instance.store_id, instance.ordered_at)}
+    was = getattr(instance, "_rollup_was", None)
+    if was is not None:
+        keys.add(was)
+    refresh(keys)
+
+
+def item_written(sender, instance, **kwargs) -> None:
+    """post_save and post_delete of an item: its order's key, in the item rollup."""
+    key = _order_key(instance.order_id)
+    if key is not None:
+        refresh([key], (ITEM,))
+
+
+def remember_product(sender, instance, **kwargs) -> None:
+    from products.models import Product
+
+    was = Product.objects.filter(pk=instance.pk).values("category", "size").first()
+    instance._rollup_was = was
+
+
+def product_written(sender, instance, **kwargs) -> None:
+    """post_save of a product: a new category or size moves its sales between groups."""
+    was = getattr(instance, "_rollup_was", None)
+    moved = was and (was["category"], was["size"]) != (instance.category, instance.size)
+    if moved and is_built():
+        rebuild((ITEM,))

@@ -1,0 +1,151 @@
+"""Rollups answer exactly as the base tables do.
+
+On the 20,000-order export: every analysis gives the same answer with the rollups as without
+them, under many filter sets; a date range's rollup rows sum to what the orders in it sum to;
+a range splits into the day, month and year rows worked out by hand. Writes: see
+test_rollups_writes.
+"""
+
+import datetime as dt
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db.models import Count, Sum
+from django.test import override_settings
+
+from accounts.scope import EVERYTHING, Scope
+from analytics import rollups
+from analytics.filters import Filters
+from analytics.models import Grain, ItemSales, StoreSales
+from analytics.registry import all_analyses
+from analytics.services.base import money
+from orders.models import Order
+
+LA = ZoneInfo("America/Los_Angeles")
+
+
+def _rows(model) -> list[tuple]:
+    fields = [f.attname for f in model._meta.concrete_fields if f.name != "id"]
+    return sorted(
+        tuple(str(v) if isinstance(v, Decimal) else v for v in row)
+        for row in model.objects.values_list(*fields)
+    )
+
+
+def _snapshot() -> tuple[list, list]:
+    return _rows(StoreSales), _rows(ItemSales)
+
+
+def _pieces(q) -> list[tuple[str, dt.date, dt.date]]:
+    """(grain, first, end) of each range in a `spans` answer."""
+    if not q.children or isinstance(q.children[0], tuple):
+        lookups = dict(q.children)
+        return [(lookups["grain"], lookups["period__gte"], lookups["period__lt"])]
+    return [piece for child in q.children for piece in _pieces(child)]
+
+
+# --- splitting a range -------------------------------------------------------------------------
+
+
+def test_a_range_splits_into_edge_days_whole_months_and_whole_years():
+    d = dt.date
+    pieces = _pieces(rollups.spans(d(2021, 11, 20), d(2024, 2, 3)))
+    assert sorted(pieces, key=lambda p: p[1]) == [
+        (Grain.DAY, d(2021, 11, 20), d(2021, 12, 1)),
+        (Grain.MONTH, d(2021, 12, 1), d(2022, 1, 1)),
+        (Grain.YEAR, d(2022, 1, 1), d(2024, 1, 1)),
+        (Grain.MONTH, d(2024, 1, 1), d(2024, 2, 1)),
+        (Grain.DAY, d(2024, 2, 1), d(2024, 2, 4)),
+    ]
+
+
+def test_no_coarser_rows_than_the_grouping_allows():
+    d = dt.date
+    by_month = _pieces(rollups.spans(d(2022, 1, 1), d(2023, 12, 31), Grain.MONTH))
+    assert by_month == [(Grain.MONTH, d(2022, 1, 1), d(2024, 1, 1))]
+    by_day = _pieces(rollups.spans(d(2022, 1, 1), None, Grain.DAY))
+    assert by_day == [(Grain.DAY, d(2022, 1, 1), rollups.NO_END)]
+    assert rollups.spans(None, None) == rollups.Q(grain=Grain.ALL)
+    within_a_month = _pieces(rollups.spans(d(2022, 3, 5), d(2022, 3, 9)))
+    assert within_a_month == [(Grain.DAY, d(2022, 3, 5), d(2022, 3, 10))]
+
+
+# --- the 20,000-order export -------------------------------------------------------------------
+
+pytestmark = pytest.mark.django_db
+
+
+def _filter_sets() -> list[dict]:
+    from products.models import Product
+
+    product = Product.objects.order_by("id").first()
+    last = Order.objects.order_by("-ordered_at").first().ordered_at.astimezone(LA).date()
+    year = last.year - 1
+    return [
+        {},
+        {"state": ("CA",), "date_from": dt.date(year, 1, 1), "date_to": dt.date(year, 12, 31)},
+        {"date_from": dt.date(year - 1, 2, 13), "date_to": dt.date(year, 5, 9)},
+        {"date_from": dt.date(year, 6, 1), "granularity": "week"},
+        {"date_to": dt.date(year, 3, 17), "granularity": "day", "state": ("NV",)},
+        {"category": product.category, "granularity": "quarter"},
+        {"size": product.size, "date_from": dt.date(year, 1, 10), "date_to": dt.date(year, 8, 20)},
+        {"sku": (product.id,), "granularity": "year"},
+        {"category": product.category, "size": product.size},  # not one group: base tables
+    ]
+
+
+def _answers(analysis, filters: Filters, scope: Scope):
+    params = {p.name: p.default for p in analysis.params}
+    result = analysis.func(filters=filters, scope=scope, **params)
+    return result.columns, result.rows, result.meta
+
+
+def test_every_analysis_answers_the_same_from_rollups_and_base_tables(pizza_small_db):
+    assert rollups.enabled()  # the import built them
+    regional = Scope(everything=False, store_ids=frozenset(_stores_of("NV", "UT")))
+    compared = 0
+    for analysis in sorted(all_analyses().values(), key=lambda a: a.name):
+        for values in _filter_sets():
+            filters = Filters(**{**analysis.defaults, **values})
+            for scope in (EVERYTHING, regional):
+                fast = _answers(analysis, filters, scope)
+                with override_settings(ANALYTICS_ROLLUPS=False):
+                    slow = _answers(analysis, filters, scope)
+                assert fast == slow, (analysis.name, values, scope.key)
+                compared += 1
+    assert compared == len(all_analyses()) * len(_filter_sets()) * 2
+
+
+def _stores_of(*states: str) -> list[str]:
+    from stores.models import Store
+
+    return list(Store.objects.filter(state_abbr__in=states).values_list("id", flat=True))
+
+
+def test_a_ranges_rollup_rows_sum_to_its_orders(pizza_small_db):
+    d = dt.date
+    for start, end in [(d(2021, 3, 7), d(2023, 1, 19)), (None, d(2022, 6, 30)), (None, None)]:
+        filters = Filters(date_from=start, date_to=end)
+        sums = StoreSales.objects.filter(rollups.spans(start, end)).aggregate(
+            orders=Sum("orders"), revenue=Sum("revenue"), items=Sum("items")
+        )
+        lookups = {}
+        if start:
+            lookups["ordered_at__gte"] = filters.start_instant()
+        if end:
+            lookups["ordered_at__lt"] = filters.end_instant()
+        base = Order.objects.filter(**lookups).aggregate(
+            orders=Count("id"), revenue=Sum("total"), items=Sum("n_items")
+        )
+        assert sums["orders"] == base["orders"] > 0
+        assert money(sums["revenue"]) == money(base["revenue"])
+        assert sums["items"] == base["items"]
+
+
+def test_the_import_built_rows_equal_to_a_rebuild(pizza_small_db):
+    before = _snapshot()
+    rollups.rebuild()
+    assert _snapshot() == before
+    grains = set(StoreSales.objects.values_list("grain", flat=True))
+    assert grains == {Grain.DAY, Grain.MONTH, Grain.YEAR, Grain.ALL}
