@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db import connection, transaction
 from django.db.models import Count, F, Q, QuerySet, Sum
@@ -338,20 +338,23 @@ def item_group(filters) -> tuple[str, str] | None:
     return chosen[0]
 
 
-def sales_source(filters, scope, coarsest: str, measures: tuple[str, ...]):
+def sales_source(filters, scope, coarsest: str, measures: tuple[str, ...], *, items=False):
     """Rollup rows matching `filters` within `scope`, and the sums of `measures` (`orders`,
     `revenue`, `items`) over them, answering exactly as the base tables would; None when the
     rollups cannot (not enabled, distinct customers asked for, a product filter other than one
-    category, one size or one SKU)."""
+    category, one size or one SKU). `items`: item rows (ItemSales) even without a product
+    filter, of every kind; the caller picks one."""
     if "customers" in measures or not enabled():
         return None
-    if filters.has_product_filter:
+    if filters.has_product_filter or items:
         group = item_group(filters)
-        if group is None:
+        if group is None and filters.has_product_filter:
             return None
-        kind, value = group
-        lookup = {"value__iexact": value} if kind != "sku" else {"value": value}
-        qs = ItemSales.objects.filter(kind=kind, **lookup)
+        qs = ItemSales.objects.all()
+        if group is not None:
+            kind, value = group
+            lookup = {"value__iexact": value} if kind != "sku" else {"value": value}
+            qs = qs.filter(kind=kind, **lookup)
         every = {"orders": Sum("orders"), "revenue": Sum("revenue"), "items": Sum("quantity")}
     else:
         qs = StoreSales.objects.all()
@@ -411,3 +414,39 @@ def product_written(sender, instance, **kwargs) -> None:
     moved = was and (was["category"], was["size"]) != (instance.category, instance.size)
     if moved and is_built():
         rebuild((ITEM,))
+
+
+def product_sales(filters, scope) -> list[dict] | None:
+    """Per product (SKU) matching every filter: `orders` holding it, `quantity`, `revenue`, with
+    its `product_id`, `product__name`, `product__size` and `product__category`; products without
+    sales left out, in no order. None when the rollups are not enabled."""
+    from analytics.services.base import matching_products
+    from products.models import Product
+
+    unfiltered = replace(filters, category=None, size=None, sku=())
+    source = sales_source(unfiltered, scope, Grain.ALL, (), items=True)
+    if source is None:
+        return None
+    qs, _ = source
+    if filters.has_product_filter:
+        qs = qs.filter(value__in=matching_products(filters, "id"))
+    rows = list(
+        qs.filter(kind="sku")
+        .values("value")
+        .annotate(m_orders=Sum("orders"), m_quantity=Sum("quantity"), m_revenue=Sum("revenue"))
+    )
+    products = Product.objects.filter(id__in=[r["value"] for r in rows])
+    about = {p["id"]: p for p in products.values("id", "name", "size", "category")}
+    return [
+        {
+            "product_id": r["value"],
+            "product__name": about[r["value"]]["name"],
+            "product__size": about[r["value"]]["size"],
+            "product__category": about[r["value"]]["category"],
+            "orders": r["m_orders"],
+            "quantity": r["m_quantity"],
+            "revenue": r["m_revenue"],
+        }
+        for r in rows
+        if r["m_quantity"]
+    ]

@@ -12,6 +12,7 @@ from django.db.models import Count, Max, Min, Sum
 from scipy.stats import rankdata
 
 from accounts.scope import Scope
+from analytics import rollups
 from analytics.filters import Filters
 from analytics.registry import BASE_FILTERS, Param, analysis
 from analytics.services.base import (
@@ -53,16 +54,21 @@ def top_products_by_quantity(*, filters: Filters, scope: Scope) -> Result:
     price. Ordered by quantity, then revenue (both highest first), then SKU; `limit` (default
     10) keeps the first rows. Products without sales are left out.
     """
-    rows = (
-        scoped_items(filters, scope)
-        .values(*PRODUCT_KEYS.values())
-        .annotate(
-            units=Sum("quantity"),
-            orders=Count("order_id", distinct=True),
-            revenue=Sum(LINE_TOTAL),
+    rows = rollups.product_sales(filters, scope)
+    if rows is not None:
+        rows = sorted(rows, key=lambda r: (-r["quantity"], -r["revenue"], r["product_id"]))
+        rows = [{**r, "units": r["quantity"]} for r in rows[: filters.limit]]
+    else:
+        rows = (
+            scoped_items(filters, scope)
+            .values(*PRODUCT_KEYS.values())
+            .annotate(
+                units=Sum("quantity"),
+                orders=Count("order_id", distinct=True),
+                revenue=Sum(LINE_TOTAL),
+            )
+            .order_by("-units", "-revenue", "product_id")[: filters.limit]
         )
-        .order_by("-units", "-revenue", "product_id")[: filters.limit]
-    )
     out = [
         {
             **_product_fields(r),
@@ -101,17 +107,7 @@ def sales_by_product(*, filters: Filters, scope: Scope, level: str) -> Result:
     sales are left out. Ordered by revenue (highest first), then SKU or category.
     `meta.revenue` is the total.
     """
-    items = scoped_items(filters, scope)
-    if level == "product":
-        keys, extra = list(PRODUCT_KEYS.values()), {}
-    else:
-        keys, extra = ["product__category"], {"products": Count("product_id", distinct=True)}
-    rows = (
-        items.values(*keys)
-        .annotate(units=Sum("quantity"), revenue=Sum(LINE_TOTAL), **extra)
-        .order_by("-revenue", *keys)
-    )
-    total = items.aggregate(revenue=Sum(LINE_TOTAL))["revenue"] or 0
+    rows, total = _sales_rows(filters, scope, level)
     out = []
     for r in rows:
         head = _product_fields(r) if level == "product" else _category_fields(r)
@@ -127,6 +123,39 @@ def sales_by_product(*, filters: Filters, scope: Scope, level: str) -> Result:
         )
     columns = [*COLUMNS_BY_LEVEL[level], *SALES_MEASURES]
     return Result(columns=columns, rows=out, meta={"revenue": money(total)})
+
+
+def _sales_rows(filters: Filters, scope: Scope, level: str) -> tuple[list[dict], Decimal]:
+    """Units and revenue per product or category (`level`), ordered, and the total revenue."""
+    per_product = rollups.product_sales(filters, scope)
+    if per_product is not None:  # at most one row per product: grouped here
+        rows = [{**r, "units": r["quantity"]} for r in per_product]
+        if level == "category":
+            by_category: dict[str, dict] = {}
+            for r in rows:
+                row = by_category.setdefault(
+                    r["product__category"],
+                    {"product__category": r["product__category"], "units": 0, "revenue": 0},
+                )
+                row["units"] += r["units"]
+                row["revenue"] += r["revenue"]
+                row["products"] = row.get("products", 0) + 1
+            rows = list(by_category.values())
+        key = "product_id" if level == "product" else "product__category"
+        rows.sort(key=lambda r: (-r["revenue"], r[key]))
+        return rows, sum((r["revenue"] for r in rows), Decimal(0))
+    items = scoped_items(filters, scope)
+    if level == "product":
+        keys, extra = list(PRODUCT_KEYS.values()), {}
+    else:
+        keys, extra = ["product__category"], {"products": Count("product_id", distinct=True)}
+    rows = (
+        items.values(*keys)
+        .annotate(units=Sum("quantity"), revenue=Sum(LINE_TOTAL), **extra)
+        .order_by("-revenue", *keys)
+    )
+    total = items.aggregate(revenue=Sum(LINE_TOTAL))["revenue"] or 0
+    return list(rows), total
 
 
 def _category_fields(row: dict) -> dict:

@@ -132,8 +132,22 @@ def test_top_products_stay_in_the_scope_and_filters(tiny_chain, make_user):
 
 
 def test_top_products_is_one_query(tiny_chain, django_assert_num_queries):
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):  # whether the rollups are built, then the ranking
         top_products_by_quantity(filters=Filters(), scope=EVERYTHING)
+
+
+def test_top_products_from_rollups_are_three_small_queries(tiny_chain, django_assert_num_queries):
+    from analytics import rollups
+
+    rollups.rebuild()
+    with django_assert_num_queries(3):  # built?, the sums per SKU, those products' names
+        rows = top_products_by_quantity(filters=Filters(), scope=EVERYTHING).rows
+    # tiny_chain by hand: P1 2 + 1 units (orders 1, 4), P3 3 + 1 (orders 3, 4), P2 1 + 1
+    assert [(r["product"], r["quantity"], r["orders"]) for r in rows] == [
+        ("P3", 4, 2),
+        ("P1", 3, 2),
+        ("P2", 2, 2),
+    ]
 
 
 # products/sales/
