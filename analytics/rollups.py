@@ -24,7 +24,8 @@ nothing.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 from django.db import connection, transaction
@@ -36,6 +37,7 @@ ALL_TIME = dt.date(1970, 1, 1)  # the period of A rows; also the earliest local 
 NO_END = dt.date(2101, 1, 1)  # an open date range ends before this day
 COARSER = {Grain.DAY: Grain.MONTH, Grain.MONTH: Grain.YEAR, Grain.YEAR: Grain.ALL}
 ORDER = (Grain.DAY, Grain.MONTH, Grain.YEAR, Grain.ALL)  # finest first
+REBUILD_WORK_MEM = "256MB"  # PostgreSQL's memory per sort or hash while rebuilding (default 4MB)
 
 
 # --- what the tables hold ------------------------------------------------------------------------
@@ -74,8 +76,7 @@ def _day(path: str):
 def _day_rows(table: Table, orders: Q) -> list[tuple[str, list]]:
     """SELECTs (SQL, params) of D rows, columns in `_columns(table)` order, from the base tables
     for the orders matching `orders` (a Q on Order)."""
-    from analytics.services.base import LINE_TOTAL
-    from orders.models import Order, OrderItem
+    from orders.models import Order
 
     if table is STORE:
         qs = Order.objects.filter(orders).order_by()
@@ -84,33 +85,48 @@ def _day_rows(table: Table, orders: Q) -> list[tuple[str, list]]:
             m_orders=Count("id"), m_revenue=Sum("total"), m_items=Sum("n_items")
         )
         return [_select(qs, "b.k_store_id, b.k_period, b.m_orders, b.m_revenue, b.m_items")]
+    sql, params = _lines(orders).query.sql_with_params()
+    return [(sql, list(params))]  # the lines, summed by _insert_days
+
+
+LINES = "rollup_lines"  # a temporary table: one row per item with its order's store and day
+LINE_COLUMNS = ("store_id", "period", "order_id", "product_id", "category", "size")
+
+
+def _lines(orders: Q) -> QuerySet:
+    """The items of the orders matching `orders`, each with its store, local day, product
+    group and line revenue (columns LINE_COLUMNS, then quantity and revenue)."""
+    from analytics.services.base import LINE_TOTAL
+    from orders.models import OrderItem
+
     items = OrderItem.objects.filter(_prefixed(orders, "order__")).order_by()
-    items = items.annotate(k_store_id=F("order__store_id"), k_period=_day("order__ordered_at"))
-    # (order, product) is unique: a product's item rows count its orders. A category or size:
-    # one row per order and group first, then counted.
-    per_product = items.values("k_store_id", "k_period", "product_id").annotate(
-        m_orders=Count("id"), m_quantity=Sum("quantity"), m_revenue=Sum(LINE_TOTAL)
-    )
+    return items.annotate(
+        k_store_id=F("order__store_id"),
+        k_period=_day("order__ordered_at"),
+        k_order_id=F("order_id"),
+        k_product_id=F("product_id"),
+        k_category=F("product__category"),
+        k_size=F("product__size"),
+        k_quantity=F("quantity"),
+        k_revenue=LINE_TOTAL,
+    ).values(*(f"k_{c}" for c in (*LINE_COLUMNS, "quantity", "revenue")))
+
+
+def _item_day_rows() -> list[str]:
+    """SELECTs of ITEM's D rows from the lines table. (order, product) is unique: a product's
+    lines count its orders; for a category or size, one row per order and group first."""
     out = [
-        _select(
-            per_product,
-            "b.k_store_id, 'sku', b.product_id, b.k_period, b.m_orders, b.m_quantity, b.m_revenue",
-        )
+        f"SELECT store_id, 'sku', product_id, period, COUNT(*), SUM(quantity), SUM(revenue)"
+        f" FROM {LINES} GROUP BY store_id, product_id, period"
     ]
     for kind in ("category", "size"):
         per_order = (
-            items.annotate(k_value=F(f"product__{kind}"))
-            .values("k_store_id", "k_period", "order_id", "k_value")
-            .annotate(m_quantity=Sum("quantity"), m_revenue=Sum(LINE_TOTAL))
+            f"SELECT store_id, period, order_id, {kind}, SUM(quantity) AS quantity,"
+            f" SUM(revenue) AS revenue FROM {LINES} GROUP BY store_id, period, order_id, {kind}"
         )
-        sql, params = per_order.query.sql_with_params()
         out.append(
-            (
-                f"SELECT b.k_store_id, '{kind}', b.k_value, b.k_period, COUNT(*),"
-                f" SUM(b.m_quantity), SUM(b.m_revenue) FROM ({sql}) b"
-                " GROUP BY b.k_store_id, b.k_value, b.k_period",
-                list(params),
-            )
+            f"SELECT store_id, '{kind}', {kind}, period, COUNT(*), SUM(quantity), SUM(revenue)"
+            f" FROM ({per_order}) o GROUP BY store_id, {kind}, period"
         )
     return out
 
@@ -150,12 +166,25 @@ def _columns(table: Table) -> list[str]:
 
 def _insert_days(table: Table, orders: Q) -> None:
     names = ", ".join(_columns(table))
+    insert = f"INSERT INTO {table.name} (grain, {names}) SELECT '{Grain.DAY}', * FROM "
     with connection.cursor() as cursor:
-        for sql, params in _day_rows(table, orders):
-            cursor.execute(
-                f"INSERT INTO {table.name} (grain, {names}) SELECT '{Grain.DAY}', * FROM ({sql}) d",
-                params,
-            )
+        if table is not ITEM:
+            for sql, params in _day_rows(table, orders):
+                cursor.execute(f"{insert}({sql}) d", params)
+            return
+        # The items joined to their orders and products once, then summed three ways.
+        (lines, params), columns = (
+            _day_rows(table, orders)[0],
+            (*LINE_COLUMNS, "quantity", "revenue"),
+        )
+        named = ", ".join(f"l.k_{c} AS {c}" for c in columns)
+        cursor.execute(f"DROP TABLE IF EXISTS {LINES}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {LINES} AS SELECT {named} FROM ({lines}) l", params)
+        if connection.vendor == "postgresql":
+            cursor.execute(f"ANALYZE {LINES}")  # its groups' sizes, for the planner
+        for sql in _item_day_rows():
+            cursor.execute(f"{insert}({sql}) d")
+        cursor.execute(f"DROP TABLE {LINES}")
 
 
 def _insert_coarser(table: Table, grain: str, where: str = "", params: Iterable = ()) -> None:
@@ -190,16 +219,40 @@ def is_built() -> bool:
 def rebuild(tables: Iterable[Table] = TABLES) -> None:
     """Every row of `tables` again from the base tables, in one transaction."""
     with transaction.atomic():
+        if connection.vendor == "postgresql":  # hash aggregates of millions of rows in memory
+            with connection.cursor() as cursor:
+                cursor.execute(f"SET LOCAL work_mem = '{REBUILD_WORK_MEM}'")
         for table in tables:
-            _delete(table)
-            _insert_days(table, Q())
-            for grain in ORDER[1:]:
-                _insert_coarser(table, grain)
+            with _bulk(table):
+                _insert_days(table, Q())
+                for grain in ORDER[1:]:
+                    _insert_coarser(table, grain)
         RollupState.objects.update_or_create(pk=RollupState.SINGLETON, defaults={"built": True})
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 for table in tables:
                     cursor.execute(f"ANALYZE {table.name}")
+
+
+@contextmanager
+def _bulk(table: Table) -> Iterator[None]:
+    """Empty `table` for a full reload. On PostgreSQL: TRUNCATE, and its unique index built
+    once after the load rather than row by row (both transactional)."""
+    if connection.vendor != "postgresql":
+        _delete(table)
+        yield
+        return
+    (unique,) = table.model._meta.constraints
+    meta, quote = table.model._meta, connection.ops.quote_name
+    columns = ", ".join(quote(meta.get_field(name).column) for name in unique.fields)
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {table.name}")
+        cursor.execute(f"ALTER TABLE {table.name} DROP CONSTRAINT {quote(unique.name)}")
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"ALTER TABLE {table.name} ADD CONSTRAINT {quote(unique.name)} UNIQUE ({columns})"
+        )
 
 
 @dataclass(frozen=True)
