@@ -96,6 +96,43 @@ class ItemSales(models.Model):
         return f"{self.store_id} {self.kind} {self.value} {self.grain} {self.period}"
 
 
+class CustomerSales(models.Model):
+    """Order-level sums per store, customer and local period, with the first and last local
+    day the customer ordered in it: distinct customers are the distinct customers of rows."""
+
+    grain = models.CharField(max_length=1, choices=Grain.choices)
+    period = models.DateField()
+    store = models.ForeignKey(
+        "stores.Store",
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    orders = models.PositiveIntegerField()
+    revenue = models.DecimalField(max_digits=14, decimal_places=2)
+    items = models.PositiveIntegerField()
+    first_day = models.DateField()
+    last_day = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["grain", "period", "store", "customer"], name="customer_sales_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} at {self.store_id} {self.grain} {self.period}"
+
+
 class RollupState(models.Model):
     """One row (`id` 1): whether the rollups hold the base tables' sums. Until the first
     rebuild (an import, `manage.py rebuild_rollups`) analyses read the base tables."""

@@ -1,15 +1,17 @@
 """Rollups: stored sums of the base tables, kept exact, that analyses read instead of scanning
 millions of orders.
 
-Two tables (analytics.models): `StoreSales` (per store) and `ItemSales` (per store and product
-group: one product, a category or a size), each at four grains: local day (D), month
+Three tables (analytics.models): `StoreSales` (per store), `ItemSales` (per store and product
+group: one product, a category or a size) and `CustomerSales` (per store and customer), each
+at four grains: local day (D), month
 (M), year (Y) and all time (A). Day rows are summed from the base tables; every coarser grain is
 summed from the grain below it, so all four always agree.
 
 Kept exact by:
 - `rebuild()`: every row again, in one pass per grain (the importer, `manage.py
   rebuild_rollups`);
-- `refresh()`: the rows of the (store, day) keys a write touched, again
+- `refresh()`: the rows of the (store, day) and (store, customer, day) keys a write touched,
+  again
   (the signal receivers below, for every ORM save and delete of an order or item, and the order
   service after its `bulk_create`). Product edits that move a product between categories or
   sizes rebuild the item rollup.
@@ -31,7 +33,7 @@ from dataclasses import dataclass, replace
 from django.db import connection, transaction
 from django.db.models import Count, F, Q, QuerySet, Sum
 
-from analytics.models import Grain, ItemSales, RollupState, StoreSales
+from analytics.models import CustomerSales, Grain, ItemSales, RollupState, StoreSales
 
 ALL_TIME = dt.date(1970, 1, 1)  # the period of A rows; also the earliest local day supported
 NO_END = dt.date(2101, 1, 1)  # an open date range ends before this day
@@ -63,7 +65,18 @@ ITEM = Table(
     ("store_id", "kind", "value"),
     (("orders", "SUM"), ("quantity", "SUM"), ("revenue", "SUM")),
 )
-TABLES = (STORE, ITEM)
+CUSTOMER = Table(
+    CustomerSales,
+    ("store_id", "customer_id"),
+    (
+        ("orders", "SUM"),
+        ("revenue", "SUM"),
+        ("items", "SUM"),
+        ("first_day", "MIN"),
+        ("last_day", "MAX"),
+    ),
+)
+TABLES = (STORE, ITEM, CUSTOMER)
 ITEM_KINDS = {"sku": "product_id", "category": "product__category", "size": "product__size"}
 
 
@@ -85,6 +98,16 @@ def _day_rows(table: Table, orders: Q) -> list[tuple[str, list]]:
             m_orders=Count("id"), m_revenue=Sum("total"), m_items=Sum("n_items")
         )
         return [_select(qs, "b.k_store_id, b.k_period, b.m_orders, b.m_revenue, b.m_items")]
+    if table is CUSTOMER:
+        qs = Order.objects.filter(orders).order_by()
+        qs = qs.annotate(
+            k_store_id=F("store_id"), k_customer_id=F("customer_id"), k_period=_day("ordered_at")
+        )
+        qs = qs.values("k_store_id", "k_customer_id", "k_period").annotate(
+            m_orders=Count("id"), m_revenue=Sum("total"), m_items=Sum("n_items")
+        )
+        picked = "b.k_store_id, b.k_customer_id, b.k_period, b.m_orders, b.m_revenue, b.m_items"
+        return [_select(qs, f"{picked}, b.k_period, b.k_period")]
     sql, params = _lines(orders).query.sql_with_params()
     return [(sql, list(params))]  # the lines, summed by _insert_days
 
@@ -257,32 +280,38 @@ def _bulk(table: Table) -> Iterator[None]:
 
 @dataclass(frozen=True)
 class Key:
-    """What one order touches: its store and local day."""
+    """What one order touches: its store, local day and customer."""
 
     store_id: str
     day: dt.date
+    customer_id: str
 
 
-def key_of(store_id: str, ordered_at: dt.datetime) -> Key:
+def key_of(store_id: str, ordered_at: dt.datetime, customer_id: str) -> Key:
     from analytics.services.base import local_zone
 
-    return Key(store_id, ordered_at.astimezone(local_zone()).date())
+    return Key(store_id, ordered_at.astimezone(local_zone()).date(), customer_id)
 
 
 def refresh(keys: Iterable[Key], tables: Iterable[Table] = TABLES) -> None:
     """The rows of every grain that hold the orders of `keys` again, from the base tables."""
-    stores: dict[str, set[dt.date]] = {}
-    for k in keys:
-        stores.setdefault(k.store_id, set()).add(k.day)
-    if not stores or not is_built():
+    keys = set(keys)
+    if not keys or not is_built():
         return
     with transaction.atomic():
         for table in tables:
-            for store, days in stores.items():
-                _refresh(table, "store_id = %s", [store], days)
+            groups: dict[tuple, set[dt.date]] = {}
+            for k in keys:
+                group = (k.store_id, k.customer_id) if table is CUSTOMER else (k.store_id,)
+                groups.setdefault(group, set()).add(k.day)
+            for group, days in groups.items():
+                _refresh(table, list(group), days)
 
 
-def _refresh(table: Table, where: str, params: list, days: set[dt.date]) -> None:
+def _refresh(table: Table, params: list, days: set[dt.date]) -> None:
+    """`params`: the store, and for CUSTOMER the customer, whose `days` changed."""
+    where = "store_id = %s AND customer_id = %s" if table is CUSTOMER else "store_id = %s"
+    of = {"store_id": params[0], **({"customer_id": params[1]} if table is CUSTOMER else {})}
     from analytics.services.base import local_zone
 
     zone = local_zone()
@@ -292,7 +321,7 @@ def _refresh(table: Table, where: str, params: list, days: set[dt.date]) -> None
         )
         start = dt.datetime.combine(day, dt.time.min, tzinfo=zone)
         end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
-        orders = Q(ordered_at__gte=start, ordered_at__lt=end, store_id=params[0])
+        orders = Q(ordered_at__gte=start, ordered_at__lt=end, **of)
         _insert_days(table, orders)
     periods = {
         Grain.MONTH: {d.replace(day=1) for d in days},
@@ -394,12 +423,23 @@ def item_group(filters) -> tuple[str, str] | None:
 def sales_source(filters, scope, coarsest: str, measures: tuple[str, ...], *, items=False):
     """Rollup rows matching `filters` within `scope`, and the sums of `measures` (`orders`,
     `revenue`, `items`) over them, answering exactly as the base tables would; None when the
-    rollups cannot (not enabled, distinct customers asked for, a product filter other than one
-    category, one size or one SKU). `items`: item rows (ItemSales) even without a product
-    filter, of every kind; the caller picks one."""
-    if "customers" in measures or not enabled():
+    rollups cannot (not enabled, a product filter other than one category, one size or one
+    SKU, distinct customers with any product filter). `items`: item rows (ItemSales) even
+    without a product filter, of every kind; the caller picks one. With `customers` among the
+    measures: per-customer rows (CustomerSales), which have a `customer`."""
+    if not enabled():
         return None
-    if filters.has_product_filter or items:
+    if "customers" in measures:  # distinct customers: the per-customer rows
+        if filters.has_product_filter or items:
+            return None
+        qs = CustomerSales.objects.all()
+        every = {
+            "orders": Sum("orders"),
+            "revenue": Sum("revenue"),
+            "items": Sum("items"),
+            "customers": Count("customer_id", distinct=True),
+        }
+    elif filters.has_product_filter or items:
         group = item_group(filters)
         if group is None and filters.has_product_filter:
             return None
@@ -429,8 +469,8 @@ def sales_source(filters, scope, coarsest: str, measures: tuple[str, ...], *, it
 def _order_key(order_id) -> Key | None:
     from orders.models import Order
 
-    row = Order.objects.filter(pk=order_id).values("store_id", "ordered_at").first()
-    return key_of(row["store_id"], row["ordered_at"]) if row else None
+    row = Order.objects.filter(pk=order_id).values("store_id", "ordered_at", "customer_id").first()
+    return key_of(row["store_id"], row["ordered_at"], row["customer_id"]) if row else None
 
 
 def remember_order(sender, instance, **kwargs) -> None:
@@ -440,7 +480,7 @@ def remember_order(sender, instance, **kwargs) -> None:
 
 def order_written(sender, instance, **kwargs) -> None:
     """post_save and post_delete of an order: its key, before and after, again."""
-    keys = {key_of(instance.store_id, instance.ordered_at)}
+    keys = {key_of(instance.store_id, instance.ordered_at, instance.customer_id)}
     was = getattr(instance, "_rollup_was", None)
     if was is not None:
         keys.add(was)
@@ -470,32 +510,46 @@ def product_written(sender, instance, **kwargs) -> None:
 
 
 def product_sales(filters, scope) -> list[dict] | None:
-    """Per product (SKU) matching every filter: `orders` holding it, `quantity`, `revenue`, with
-    its `product_id`, `product__name`, `product__size` and `product__category`; products without
-    sales left out, in no order. None when the rollups are not enabled."""
+    """Per product (SKU) matching every filter: see `sku_sales`."""
+    return sku_sales(filters, scope, {})
+
+
+def sku_sales(filters, scope, groups: dict) -> list[dict] | None:
+    """Per product (SKU) matching every filter and per key of `groups` (name: a `Group` of
+    analytics.services.base): `orders` holding it, `quantity`, `revenue`, with its
+    `product_id`, `product__name`, `product__size`, `product__category`, `product__price` and
+    each key by name; products without sales left out, in no order. At most products × keys
+    rows, which callers group further. None when the rollups cannot answer (not enabled, a key
+    without a rollup form)."""
     from analytics.services.base import matching_products
     from products.models import Product
 
+    if any(g.rollup is None for g in groups.values()):
+        return None
+    coarsest = min([g.coarsest for g in groups.values()] or [Grain.ALL], key=ORDER.index)
     unfiltered = replace(filters, category=None, size=None, sku=())
-    source = sales_source(unfiltered, scope, Grain.ALL, (), items=True)
+    source = sales_source(unfiltered, scope, coarsest, (), items=True)
     if source is None:
         return None
-    qs, _ = source
+    qs = source[0].filter(kind="sku")
     if filters.has_product_filter:
         qs = qs.filter(value__in=matching_products(filters, "id"))
+    keys = {f"k_{name}": g.rollup() for name, g in groups.items()}
     rows = list(
-        qs.filter(kind="sku")
-        .values("value")
+        qs.annotate(**keys)
+        .values("value", *keys)
         .annotate(m_orders=Sum("orders"), m_quantity=Sum("quantity"), m_revenue=Sum("revenue"))
     )
-    products = Product.objects.filter(id__in=[r["value"] for r in rows])
-    about = {p["id"]: p for p in products.values("id", "name", "size", "category")}
+    products = Product.objects.filter(id__in={r["value"] for r in rows})
+    about = {p["id"]: p for p in products.values("id", "name", "size", "category", "price")}
     return [
         {
             "product_id": r["value"],
             "product__name": about[r["value"]]["name"],
             "product__size": about[r["value"]]["size"],
             "product__category": about[r["value"]]["category"],
+            "product__price": about[r["value"]]["price"],
+            **{name: r[f"k_{name}"] for name in groups},
             "orders": r["m_orders"],
             "quantity": r["m_quantity"],
             "revenue": r["m_revenue"],

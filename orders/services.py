@@ -90,7 +90,8 @@ def _write_items(order: Order, lines: list[PricedLine]) -> None:
         )
         for x in lines
     )
-    rollups.refresh([rollups.key_of(order.store_id, order.ordered_at)], (rollups.ITEM,))
+    key = rollups.key_of(order.store_id, order.ordered_at, order.customer_id)
+    rollups.refresh([key], (rollups.ITEM,))
 
 
 def place_order(

@@ -187,16 +187,28 @@ def matching_products(filters: Filters, field: str) -> list[str]:
 
 
 def sales_source(
-    filters: Filters, scope: Scope, measures: tuple[str, ...] = ("orders", "revenue")
+    filters: Filters,
+    scope: Scope,
+    measures: tuple[str, ...] = ("orders", "revenue"),
+    *,
+    rollup: str | None = None,
 ) -> tuple[QuerySet, str, dict[str, Aggregate]]:
     """The rows to aggregate sales over, the path from them to the order, and the `measures`
     asked for among `orders`, `revenue`, `customers` and `items`.
+
+    `rollup` (a grain: the coarsest the caller's grouping allows): rollup rows instead when
+    they answer exactly, with the path "" (they have `store`, and with `customers` asked for,
+    `customer`); group them with `grouped`, whose names cannot clash with their fields.
 
     Without a product filter: orders, with `orders` counting them, `revenue` the sum of their
     totals, `customers` the distinct customers and `items` the orders' own item counts. With
     one (category, size, sku): the matching items, with `revenue` = sum of quantity × unit
     price, `items` = their quantity, `orders` and `customers` those of the orders holding them.
     """
+    if rollup is not None:
+        source = rollups.sales_source(filters, scope, rollup, measures)
+        if source is not None:
+            return source[0], "", source[1]
     if filters.has_product_filter:
         qs, prefix = scoped_items(filters, scope), "order__"
         every = {
@@ -214,6 +226,25 @@ def sales_source(
             "items": Sum("n_items"),
         }
     return qs, prefix, {name: every[name] for name in measures}
+
+
+def grouped(qs: QuerySet, keys: dict, aggregates: dict) -> list[dict]:
+    """`qs` grouped by `keys` (name: expression) with `aggregates` (name: aggregate), as dicts
+    under those names, which may be field names of `qs`'s model (aliased in the query)."""
+    rows = (
+        qs.values(**{f"k_{name}": key for name, key in keys.items()})
+        .annotate(**{f"m_{name}": agg for name, agg in aggregates.items()})
+        .order_by()
+    )
+    return [
+        {**{name: r[f"k_{name}"] for name in keys}, **{name: r[f"m_{name}"] for name in aggregates}}
+        for r in rows
+    ]
+
+
+def total(qs: QuerySet, aggregate: Aggregate):
+    """One aggregate over `qs`, under a name no model field has."""
+    return qs.aggregate(m_total=aggregate)["m_total"]
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from analytics.registry import BASE_FILTERS, Param, analysis
 from analytics.services.base import (
     LINE_TOTAL,
     Result,
+    by_period,
     local_zone,
     money,
     percent,
@@ -56,7 +57,7 @@ def top_products_by_quantity(*, filters: Filters, scope: Scope) -> Result:
     """
     rows = rollups.product_sales(filters, scope)
     if rows is not None:
-        rows = sorted(rows, key=lambda r: (-r["quantity"], -r["revenue"], r["product_id"]))
+        rows = sorted(rows, key=lambda r: (-r["quantity"], -money(r["revenue"]), r["product_id"]))
         rows = [{**r, "units": r["quantity"]} for r in rows[: filters.limit]]
     else:
         rows = (
@@ -142,7 +143,7 @@ def _sales_rows(filters: Filters, scope: Scope, level: str) -> tuple[list[dict],
                 row["products"] = row.get("products", 0) + 1
             rows = list(by_category.values())
         key = "product_id" if level == "product" else "product__category"
-        rows.sort(key=lambda r: (-r["revenue"], r[key]))
+        rows.sort(key=lambda r: (-money(r["revenue"]), r[key]))
         return rows, sum((r["revenue"] for r in rows), Decimal(0))
     items = scoped_items(filters, scope)
     if level == "product":
@@ -230,12 +231,16 @@ _NOTHING_SOLD = {"units": 0, "revenue": 0}
 
 def _quantity_by_month(filters: Filters, scope: Scope) -> dict[tuple[str, int], dict]:
     """Units and revenue per (SKU, local month numbered as in `_month_number`)."""
-    rows = (
-        scoped_items(filters, scope)
-        .values("product_id", month=trunc("month", "order__ordered_at"))
-        .annotate(units=Sum("quantity"), revenue=Sum(LINE_TOTAL))
-        .order_by()
-    )
+    rows = rollups.sku_sales(filters, scope, {"month": by_period("month")})
+    if rows is not None:
+        rows = [{**r, "units": r["quantity"]} for r in rows]
+    else:
+        rows = (
+            scoped_items(filters, scope)
+            .values("product_id", month=trunc("month", "order__ordered_at"))
+            .annotate(units=Sum("quantity"), revenue=Sum(LINE_TOTAL))
+            .order_by()
+        )
     return {(r["product_id"], _month_number(to_local_date(r["month"]))): r for r in rows}
 
 
@@ -293,13 +298,7 @@ def price_by_category(*, filters: Filters, scope: Scope) -> Result:
         )
         .order_by("category")
     )
-    sold = {
-        r["product__category"]: r
-        for r in scoped_items(filters, scope)
-        .values("product__category")
-        .annotate(units=Sum("quantity"), revenue=Sum(LINE_TOTAL))
-        .order_by()
-    }
+    sold = _sold_by_category(filters, scope)
     out = []
     for c in catalog:
         items = sold.get(c["category"], {"units": 0, "revenue": 0})
@@ -318,6 +317,25 @@ def price_by_category(*, filters: Filters, scope: Scope) -> Result:
             }
         )
     return Result(columns=COLUMNS_PRICES, rows=out)
+
+
+def _sold_by_category(filters: Filters, scope: Scope) -> dict[str, dict]:
+    """Units and revenue per category of the items matching every filter."""
+    per_sku = rollups.product_sales(filters, scope)
+    if per_sku is None:
+        rows = (
+            scoped_items(filters, scope)
+            .values("product__category")
+            .annotate(units=Sum("quantity"), revenue=Sum(LINE_TOTAL))
+            .order_by()
+        )
+        return {r["product__category"]: r for r in rows}
+    sold: dict[str, dict] = {}
+    for r in per_sku:
+        row = sold.setdefault(r["product__category"], {"units": 0, "revenue": Decimal(0)})
+        row["units"] += r["quantity"]
+        row["revenue"] += r["revenue"]
+    return sold
 
 
 MEASURE = Param(
@@ -341,12 +359,17 @@ def sales_by_price(*, filters: Filters, scope: Scope, measure: str) -> Result:
     correlation (Pearson's r of the average ranks); both rounded to 4 decimals and empty with
     fewer than two rows or a constant column. `meta.n` is the number of rows.
     """
-    rows = (
-        scoped_items(filters, scope)
-        .values(*PRODUCT_KEYS.values(), "product__price")
-        .annotate(units=Sum("quantity"), revenue=Sum(LINE_TOTAL))
-        .order_by("product__price", "product_id")
-    )
+    rows = rollups.product_sales(filters, scope)
+    if rows is not None:
+        rows = sorted(rows, key=lambda r: (r["product__price"], r["product_id"]))
+        rows = [{**r, "units": r["quantity"]} for r in rows]
+    else:
+        rows = (
+            scoped_items(filters, scope)
+            .values(*PRODUCT_KEYS.values(), "product__price")
+            .annotate(units=Sum("quantity"), revenue=Sum(LINE_TOTAL))
+            .order_by("product__price", "product_id")
+        )
     out = [
         {
             "product": r["product_id"],

@@ -19,11 +19,13 @@ from django.db.models import (
     Value,
     Window,
 )
-from django.db.models.functions import Rank, RowNumber
+from django.db.models.functions import Rank, Round, RowNumber
 from django.db.models.lookups import LessThanOrEqual
 
 from accounts.scope import Scope
+from analytics import rollups
 from analytics.filters import Filters
+from analytics.models import Grain
 from analytics.registry import BASE_FILTERS, Param, analysis
 from analytics.services.base import (
     LINE_TOTAL,
@@ -33,6 +35,7 @@ from analytics.services.base import (
     by_period,
     change_pct,
     distance_km,
+    grouped,
     money,
     percent,
     period_start,
@@ -45,6 +48,9 @@ from analytics.services.base import (
     scoped_orders,
     stores_in,
     to_local_date,
+)
+from analytics.services.base import (
+    total as total_of,
 )
 from customers.models import Customer
 
@@ -114,7 +120,7 @@ def sales_by_store(*, filters: Filters, scope: Scope) -> Result:
     the store (degrees) on a map. `meta.revenue` is the total over
     every store, including those cut by `limit`.
     """
-    qs, prefix, aggregates = sales_source(filters, scope, ALL_MEASURES)
+    qs, prefix, aggregates = sales_source(filters, scope, ALL_MEASURES, rollup=Grain.ALL)
     here = qs.filter(**{f"{prefix}store": OuterRef("pk")})
     measures = {  # prefixed: Store has an `orders` relation
         f"sales_{name}": scalar(here, agg, MONEY if name == "revenue" else INTEGER, default=0)
@@ -272,12 +278,10 @@ def sales_by_state(*, filters: Filters, scope: Scope) -> Result:
     revenue of all listed states (0.01; empty when that is zero). Ordered by revenue, highest
     first, then state.
     """
-    qs, prefix, aggregates = sales_source(filters, scope, ALL_MEASURES)
-    sales = {
-        r["state"]: r
-        for r in qs.values(state=F(f"{prefix}store__state_abbr")).annotate(**aggregates).order_by()
-    }
-    total = qs.aggregate(revenue=aggregates["revenue"])["revenue"] or 0
+    qs, prefix, aggregates = sales_source(filters, scope, ALL_MEASURES, rollup=Grain.ALL)
+    by_state = {"state": F(f"{prefix}store__state_abbr")}
+    sales = {r["state"]: r for r in grouped(qs, by_state, aggregates)}
+    total = total_of(qs, aggregates["revenue"]) or 0
     states = stores_in(filters, scope).values("state_abbr").annotate(n=Count("id")).order_by()
     out = []
     for state in states:
@@ -315,11 +319,11 @@ def sales_by_city(*, filters: Filters, scope: Scope) -> Result:
     revenue of all listed cities (0.01; empty when that is zero). Ordered by revenue, highest
     first, then state and city. `meta.revenue` is the total over the listed cities (USD).
     """
-    qs, prefix, aggregates = sales_source(filters, scope, ("orders", "revenue", "customers"))
+    measures = ("orders", "revenue", "customers")
+    qs, prefix, aggregates = sales_source(filters, scope, measures, rollup=Grain.ALL)
     place = {"state": F(f"{prefix}store__state_abbr"), "city": F(f"{prefix}store__city")}
-    by_city = qs.values(**place).annotate(**aggregates).order_by()
-    sales = {(r["state"], r["city"]): r for r in by_city}
-    total = money(qs.aggregate(revenue=aggregates["revenue"])["revenue"])
+    sales = {(r["state"], r["city"]): r for r in grouped(qs, place, aggregates)}
+    total = money(total_of(qs, aggregates["revenue"]))
     cities = stores_in(filters, scope).values("state_abbr", "city").annotate(n=Count("id"))
     out = [
         _city_row(c["state_abbr"], c["city"], c["n"], sales.get(_place(c)), total)
@@ -510,21 +514,11 @@ def product_sales_by_store(*, filters: Filters, scope: Scope) -> Result:
     Ordered by store ID, then revenue (highest first), then SKU; `limit` (default 10) applies
     per store: each store keeps its top `limit` products. Stores without sales have no row.
     """
-    ranked = (
-        scoped_items(filters, scope)
-        .values(*_PRODUCT_KEYS.values())
-        .annotate(units=Sum("quantity"), revenue=Sum(LINE_TOTAL))
-        .annotate(
-            place=Window(
-                RowNumber(),
-                partition_by=F("order__store_id"),
-                order_by=[F("revenue").desc(), F("product_id")],
-            )
-        )
-        .filter(place__lte=filters.limit)
-        .order_by("order__store_id", "place")
-    )
-    store_revenue = _item_revenue_by_store(filters, scope)
+    ranked = _ranked_from_rollups(filters, scope)
+    if ranked is not None:
+        ranked, store_revenue = ranked
+    else:
+        ranked, store_revenue = _ranked(filters, scope), _item_revenue_by_store(filters, scope)
     out = [
         {
             **{name: r[key] for name, key in _PRODUCT_KEYS.items()},
@@ -535,6 +529,49 @@ def product_sales_by_store(*, filters: Filters, scope: Scope) -> Result:
         for r in ranked
     ]
     return Result(columns=COLUMNS_PRODUCTS, rows=out)
+
+
+def _ranked_from_rollups(filters: Filters, scope: Scope) -> tuple[list, dict] | None:
+    """The top `limit` products of each store and each store's item revenue, from at most
+    products × stores rollup sums; None when the rollups cannot answer."""
+    per_store = {"order__store_id": by_field("store_id")}
+    rows = rollups.sku_sales(filters, scope, per_store)
+    every_product = replace(filters, category=None, size=None, sku=())
+    everything = rows if not filters.has_product_filter else None
+    if rows is not None and everything is None:
+        everything = rollups.sku_sales(every_product, scope, per_store)
+    if rows is None or everything is None:
+        return None
+    store_revenue: dict[str, Decimal] = {}
+    for r in everything:
+        store_revenue[r["order__store_id"]] = (
+            store_revenue.get(r["order__store_id"], 0) + r["revenue"]
+        )
+    rows.sort(key=lambda r: (r["order__store_id"], -money(r["revenue"]), r["product_id"]))
+    ranked, place = [], {}
+    for r in rows:
+        place[r["order__store_id"]] = place.get(r["order__store_id"], 0) + 1
+        if place[r["order__store_id"]] <= filters.limit:
+            ranked.append({**r, "units": r["quantity"]})
+    return ranked, store_revenue
+
+
+def _ranked(filters: Filters, scope: Scope):
+    return (
+        scoped_items(filters, scope)
+        .values(*_PRODUCT_KEYS.values())
+        .annotate(units=Sum("quantity"), revenue=Sum(LINE_TOTAL))
+        .annotate(
+            place=Window(
+                RowNumber(),
+                partition_by=F("order__store_id"),
+                # to the cent: SQLite sums money as floats, whose last bits would break ties
+                order_by=[Round(F("revenue"), 2).desc(), F("product_id")],
+            )
+        )
+        .filter(place__lte=filters.limit)
+        .order_by("order__store_id", "place")
+    )
 
 
 def _item_revenue_by_store(filters: Filters, scope: Scope) -> dict[str, Decimal]:

@@ -15,6 +15,7 @@ from dateutil.relativedelta import relativedelta
 from django.db.models import F, Sum
 
 from accounts.scope import Scope
+from analytics import rollups
 from analytics.filters import Filters
 from analytics.registry import Param, analysis
 from analytics.services.base import (
@@ -53,16 +54,25 @@ def category_sales_by_month(*, filters: Filters, scope: Scope) -> Result:
     (its revenue / 12) × 100, so 100 is an average month and 150 a month half again as strong.
     Both two decimals.
     """
-    rows = (
-        scoped_items(filters, scope)
-        .annotate(month=local_part("month")("order__"))
-        .values("month", category=F("product__category"))
-        .annotate(sold=Sum("quantity"), revenue=Sum(LINE_TOTAL))  # "quantity" would shadow
-        .order_by("category", "month")
-    )
     by_category: dict[str, dict[int, dict]] = defaultdict(dict)
-    for r in rows:
-        by_category[r["category"]][r["month"]] = r
+    per_sku = rollups.sku_sales(filters, scope, {"month": local_part("month")})
+    if per_sku is not None:  # products × months rows, summed per category here
+        for r in per_sku:
+            cell = by_category[r["product__category"]].setdefault(
+                r["month"], {"sold": 0, "revenue": ZERO}
+            )
+            cell["sold"] += r["quantity"]
+            cell["revenue"] += r["revenue"]
+    else:
+        rows = (
+            scoped_items(filters, scope)
+            .annotate(month=local_part("month")("order__"))
+            .values("month", category=F("product__category"))
+            .annotate(sold=Sum("quantity"), revenue=Sum(LINE_TOTAL))  # "quantity" would shadow
+            .order_by("category", "month")
+        )
+        for r in rows:
+            by_category[r["category"]][r["month"]] = r
     out = []
     for category, months in sorted(by_category.items()):
         total = money(sum(money(m["revenue"]) for m in months.values()))

@@ -17,7 +17,7 @@ from django.test import override_settings
 from accounts.scope import EVERYTHING, Scope
 from analytics import rollups
 from analytics.filters import Filters
-from analytics.models import Grain, ItemSales, StoreSales
+from analytics.models import CustomerSales, Grain, ItemSales, StoreSales
 from analytics.registry import all_analyses
 from analytics.services.base import money
 from orders.models import Order
@@ -33,8 +33,8 @@ def _rows(model) -> list[tuple]:
     )
 
 
-def _snapshot() -> tuple[list, list]:
-    return _rows(StoreSales), _rows(ItemSales)
+def _snapshot() -> tuple[list, list, list]:
+    return _rows(StoreSales), _rows(ItemSales), _rows(CustomerSales)
 
 
 def _pieces(q) -> list[tuple[str, dt.date, dt.date]]:

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from analytics import rollups
-from analytics.models import Grain, ItemSales, StoreSales
+from analytics.models import CustomerSales, Grain, ItemSales, StoreSales
 from orders.models import Order, OrderItem
 
 LA = ZoneInfo("America/Los_Angeles")
@@ -24,8 +24,8 @@ def _rows(model) -> list[tuple]:
     )
 
 
-def _snapshot() -> tuple[list, list]:
-    return _rows(StoreSales), _rows(ItemSales)
+def _snapshot() -> tuple[list, list, list]:
+    return _rows(StoreSales), _rows(ItemSales), _rows(CustomerSales)
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def built(tiny_chain):
     return tiny_chain
 
 
-def _after_rebuild() -> tuple[list, list]:
+def _after_rebuild() -> tuple[list, list, list]:
     rollups.rebuild()
     return _snapshot()
 
@@ -67,11 +67,19 @@ def test_creating_moving_editing_and_deleting_orders_keep_rows_exact(built):
     day = StoreSales.objects.get(store_id="S2", grain=Grain.DAY, period=dt.date(2022, 4, 1))
     assert (day.orders, day.revenue) == (2, Decimal("41.75"))
 
+    c2 = CustomerSales.objects.get(customer_id="C2", store_id="S2", grain=Grain.ALL)
+    assert (c2.orders, c2.first_day, c2.last_day) == (2, dt.date(2022, 4, 1), dt.date(2022, 4, 1))
+
     order.store_id, order.ordered_at = "S1", dt.datetime(2023, 7, 4, 12, tzinfo=LA)
+    order.customer_id = "C1"
     order.save()
     moved = _snapshot()
     assert moved == _after_rebuild()
     assert not StoreSales.objects.filter(store_id="S2", period=dt.date(2022, 4, 1), orders=2)
+    c1 = CustomerSales.objects.get(customer_id="C1", store_id="S1", grain=Grain.ALL)
+    # C1's orders 1 and 2 (2022-03-01, 2022-03-08) and now order 50 on 2023-07-04
+    assert (c1.orders, c1.revenue) == (3, Decimal("71.00"))
+    assert (c1.first_day, c1.last_day) == (dt.date(2022, 3, 1), dt.date(2023, 7, 4))
 
     item = order.items.get()
     item.quantity = 5

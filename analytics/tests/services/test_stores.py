@@ -167,8 +167,24 @@ def test_sales_by_store_stays_in_the_scope(tiny_chain, make_user):
 
 
 def test_sales_by_store_is_one_query(tiny_chain, django_assert_num_queries):
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):  # whether the rollups are built, then the stores
         sales_by_store(filters=ALL, scope=EVERYTHING)
+
+
+def test_sales_by_store_from_rollups_by_hand(tiny_chain):
+    from analytics import rollups
+
+    rollups.rebuild()
+    rows = {r["store"]: r for r in sales_by_store(filters=ALL, scope=EVERYTHING).rows}
+    # S1: orders 1 and 2 of C1 (35.50 + 15.50, 3 + 1 items); S2: order 3 of C2; S4: none
+    assert (rows["S1"]["orders"], rows["S1"]["revenue"], rows["S1"]["customers"]) == (
+        2,
+        Decimal("51.00"),
+        1,
+    )
+    assert rows["S1"]["items"] == 4 and rows["S1"]["rank"] == 1
+    assert (rows["S2"]["revenue"], rows["S2"]["customers"]) == (Decimal("21.75"), 1)
+    assert (rows["S4"]["orders"], rows["S4"]["customers"]) == (0, 0)
 
 
 # stores/sales_trend/
@@ -459,5 +475,5 @@ def test_trend_queries_do_not_grow_with_stores_or_periods(tiny_chain, django_ass
 
 
 def test_product_sales_by_store_is_two_queries(tiny_chain, django_assert_num_queries):
-    with django_assert_num_queries(2):  # the ranked rows, each store's revenue
+    with django_assert_num_queries(3):  # rollups built?, the ranked rows, each store's revenue
         product_sales_by_store(filters=ALL, scope=EVERYTHING)
