@@ -420,13 +420,16 @@ def item_group(filters) -> tuple[str, str] | None:
     return chosen[0]
 
 
-def sales_source(filters, scope, coarsest: str, measures: tuple[str, ...], *, items=False):
+def sales_source(
+    filters, scope, coarsest: str, measures: tuple[str, ...], *, items=False, dated=True
+):
     """Rollup rows matching `filters` within `scope`, and the sums of `measures` (`orders`,
     `revenue`, `items`) over them, answering exactly as the base tables would; None when the
     rollups cannot (not enabled, a product filter other than one category, one size or one
     SKU, distinct customers with any product filter). `items`: item rows (ItemSales) even
     without a product filter, of every kind; the caller picks one. With `customers` among the
-    measures: per-customer rows (CustomerSales), which have a `customer`."""
+    measures: per-customer rows (CustomerSales), which have a `customer`. `dated=False`: rows
+    of every grain and period, for callers that pick them with `spans` themselves."""
     if not enabled():
         return None
     if "customers" in measures:  # distinct customers: the per-customer rows
@@ -459,7 +462,9 @@ def sales_source(filters, scope, coarsest: str, measures: tuple[str, ...], *, it
         qs = qs.filter(store__state_abbr__in=filters.state)
     if filters.city:
         qs = qs.filter(store__city__iexact=filters.city)
-    qs = qs.filter(spans(filters.date_from, filters.date_to, coarsest)).order_by()
+    if dated:  # else rows of every grain: the caller picks them
+        qs = qs.filter(spans(filters.date_from, filters.date_to, coarsest))
+    qs = qs.order_by()
     return qs, {name: every[name] for name in measures}
 
 

@@ -10,6 +10,7 @@ from django.db.models import Count, Max, Min, Q, Sum
 from django.utils import timezone
 
 from accounts.scope import Scope
+from analytics import rollups
 from analytics.filters import Filters
 from analytics.registry import BASE_FILTERS, analysis
 from analytics.services.base import (
@@ -138,6 +139,8 @@ def _within(current: Filters, prefix: str = "") -> Q:
 
 def _figures(current: Filters, previous: Filters, scope: Scope) -> dict[str, dict]:
     """The KPI values of both periods from two aggregate queries (customers, then items)."""
+    if not current.has_product_filter and rollups.enabled():
+        return _figures_from_rollups(current, previous, scope)
     cur, prev = _within(current), _within(previous)
     # Grouped per customer over the history up to the end of the period, then aggregated.
     per_customer = (
@@ -177,6 +180,61 @@ def _figures(current: Filters, previous: Filters, scope: Scope) -> dict[str, dic
     return {
         period: _kpi_values(
             revenue=money(revenue_from[f"revenue_{key}"]),
+            orders=c[f"orders_{key}"] or 0,
+            items=items[f"items_{key}"] or 0,
+            active=c[f"active_{key}"],
+            repeat=c[f"repeat_{key}"],
+            new=c[f"new_{key}"],
+            before=c[f"before_{key}"],
+        )
+        for period, key in (("current", "cur"), ("previous", "prev"))
+    }
+
+
+def _figures_from_rollups(current: Filters, previous: Filters, scope: Scope) -> dict[str, dict]:
+    """`_figures` without a product filter, from the per-customer and item rollups: a
+    customer's first order is the first day of their all-time rows (in scope, matching the
+    store filters); the periods' sums come from the rows covering each."""
+    cur = rollups.spans(current.date_from, current.date_to)
+    prev = rollups.spans(previous.date_from, previous.date_to)
+    rows, _ = rollups.sales_source(current, scope, "A", (), items=True, dated=False)
+    customer_rows, _ = rollups.sales_source(current, scope, "A", ("customers",), dated=False)
+    per_customer = (
+        customer_rows.filter(rollups.Q(grain="A") | cur | prev)
+        .values("customer_id")
+        .annotate(
+            first=Min("first_day", filter=rollups.Q(grain="A")),
+            n_cur=Sum("orders", filter=cur),
+            n_prev=Sum("orders", filter=prev),
+            rev_cur=Sum("revenue", filter=cur),
+            rev_prev=Sum("revenue", filter=prev),
+        )
+    )
+    end = current.date_to + dt.timedelta(days=1)
+    start, prev_start = current.date_from, previous.date_from
+    c = per_customer.aggregate(
+        orders_cur=Sum("n_cur"),
+        orders_prev=Sum("n_prev"),
+        revenue_cur=Sum("rev_cur"),
+        revenue_prev=Sum("rev_prev"),
+        active_cur=Count("customer_id", filter=Q(n_cur__gte=1)),
+        active_prev=Count("customer_id", filter=Q(n_prev__gte=1)),
+        repeat_cur=Count("customer_id", filter=Q(n_cur__gte=2)),
+        repeat_prev=Count("customer_id", filter=Q(n_prev__gte=2)),
+        new_cur=Count("customer_id", filter=Q(first__gte=start, first__lt=end)),
+        new_prev=Count("customer_id", filter=Q(first__gte=prev_start, first__lt=start)),
+        before_cur=Count("customer_id", filter=Q(first__lt=start)),
+        before_prev=Count("customer_id", filter=Q(first__lt=prev_start)),
+    )
+    # Every item is in exactly one category: the category rows hold all items once.
+    items = (
+        rows.filter(kind="category")
+        .filter(cur | prev)
+        .aggregate(items_cur=Sum("quantity", filter=cur), items_prev=Sum("quantity", filter=prev))
+    )
+    return {
+        period: _kpi_values(
+            revenue=money(c[f"revenue_{key}"]),
             orders=c[f"orders_{key}"] or 0,
             items=items[f"items_{key}"] or 0,
             active=c[f"active_{key}"],
