@@ -421,18 +421,26 @@ def item_group(filters) -> tuple[str, str] | None:
 
 
 def sales_source(
-    filters, scope, coarsest: str, measures: tuple[str, ...], *, items=False, dated=True
+    filters,
+    scope,
+    coarsest: str,
+    measures: tuple[str, ...],
+    *,
+    items=False,
+    dated=True,
+    customers=False,
 ):
     """Rollup rows matching `filters` within `scope`, and the sums of `measures` (`orders`,
     `revenue`, `items`) over them, answering exactly as the base tables would; None when the
     rollups cannot (not enabled, a product filter other than one category, one size or one
     SKU, distinct customers with any product filter). `items`: item rows (ItemSales) even
-    without a product filter, of every kind; the caller picks one. With `customers` among the
-    measures: per-customer rows (CustomerSales), which have a `customer`. `dated=False`: rows
+    without a product filter, of every kind; the caller picks one. `customers`, or customers
+    among the measures: per-customer rows (CustomerSales), which have a `customer`, and
+    `first_day` and `last_day`. `dated=False`: rows
     of every grain and period, for callers that pick them with `spans` themselves."""
     if not enabled():
         return None
-    if "customers" in measures:  # distinct customers: the per-customer rows
+    if customers or "customers" in measures:  # per-customer rows
         if filters.has_product_filter or items:
             return None
         qs = CustomerSales.objects.all()

@@ -28,11 +28,14 @@ from django.db.models import (
 from django.db.models.functions import Cast, Floor, Lag, Round
 
 from accounts.scope import Scope
+from analytics import rollups
 from analytics.filters import Filters
+from analytics.models import Grain
 from analytics.registry import BASE_FILTERS, Param, analysis
 from analytics.services.base import (
     ZERO,
     Result,
+    grouped,
     money,
     percent,
     periods,
@@ -62,7 +65,7 @@ def _place_key(state: str | None, city: str | None = None) -> tuple:
 def _rounded_aov():
     """Revenue / orders as a float, revenue first rounded to the cent so that both engines
     (SQLite sums floats, PostgreSQL numerics) rank customers alike."""
-    return Cast(Round(F("revenue"), 2), FloatField()) / F("orders")
+    return Cast(Round(F("n_revenue"), 2), FloatField()) / F("n_orders")
 
 
 # --- analyses --------------------------------------------------------------------------------
@@ -96,12 +99,12 @@ def customers_by_location(*, filters: Filters, scope: Scope, level: str, by: str
     in that state or city, rounded to 0.01; None where there is no such store. Rows by
     customers, descending, then state and city.
     """
-    qs, prefix, measures = sales_source(filters, scope, WITH_CUSTOMERS)
+    qs, prefix, measures = sales_source(filters, scope, WITH_CUSTOMERS, rollup=Grain.ALL)
     place = f"{prefix}customer__" if by == "home" else f"{prefix}store__"
     keys = {"state": F(f"{place}state_abbr")}
     if level == "city":
         keys["city"] = F(f"{place}city")
-    rows = qs.annotate(**keys).values(*keys).annotate(**measures).order_by()
+    rows = grouped(qs, keys, measures)
     total = qs.aggregate(n=measures["customers"])["n"]
     stores = _store_counts(filters, scope, ["state_abbr", "city"][: len(keys)])
     out = [
@@ -140,13 +143,13 @@ def customers_by_grid_cell(*, filters: Filters, scope: Scope, cell_deg: float) -
     with a product filter) their orders in scope. Binning is done in the database. Rows from
     south to north, then west to east.
     """
-    qs, prefix, measures = sales_source(filters, scope, WITH_CUSTOMERS)
+    qs, prefix, measures = sales_source(filters, scope, WITH_CUSTOMERS, rollup=Grain.ALL)
     cell = Value(float(cell_deg), output_field=FloatField())
     keys = {
         "lat_cell": Floor(F(f"{prefix}customer__latitude") / cell),
         "lon_cell": Floor(F(f"{prefix}customer__longitude") / cell),
     }
-    rows = qs.annotate(**keys).values(*keys).annotate(**measures).order_by(*keys)
+    rows = sorted(grouped(qs, keys, measures), key=lambda r: (r["lat_cell"], r["lon_cell"]))
     out = [
         {
             "lat": round((int(r["lat_cell"]) + 0.5) * cell_deg, 6),
@@ -171,16 +174,24 @@ def top_customers_by_orders(*, filters: Filters, scope: Scope) -> Result:
     last such order. `home_city` and `home_state` are the customer's home, derived at import
     (None when unknown). Ranked by orders, then revenue, both descending, then customer ID.
     """
-    qs, prefix, measures = sales_source(filters, scope)
+    source = rollups.sales_source(filters, scope, Grain.ALL, ("orders", "revenue"), customers=True)
+    if source is not None:
+        qs, sums = source
+        prefix, span = "", {"first": Min("first_day"), "last": Max("last_day")}
+    else:
+        qs, prefix, sums = sales_source(filters, scope)
+        span = {"first": Min(f"{prefix}ordered_at"), "last": Max(f"{prefix}ordered_at")}
+    measures = {"n_orders": sums["orders"], "n_revenue": sums["revenue"]}  # not field names
     rows = (
         qs.values(
             cid=F(f"{prefix}customer_id"),
             home_city=F(f"{prefix}customer__city"),
             home_state=F(f"{prefix}customer__state_abbr"),
         )
-        .annotate(**measures, first=Min(f"{prefix}ordered_at"), last=Max(f"{prefix}ordered_at"))
-        .order_by("-orders", Round(F("revenue"), 2).desc(), "cid")[: filters.limit]
+        .annotate(**measures, **span)
+        .order_by("-n_orders", Round(F("n_revenue"), 2).desc(), "cid")[: filters.limit]
     )
+    rows = [{**r, "orders": r["n_orders"], "revenue": r["n_revenue"]} for r in rows]
     out = [
         {
             "customer": r["cid"],
@@ -231,14 +242,22 @@ def average_order_value_by_customer(*, filters: Filters, scope: Scope, min_order
     middle values for an even count); `order_weighted_aov` = their revenue / their orders, in
     which a frequent customer weighs more. All USD to the cent, zero without customers.
     """
-    qs, prefix, measures = sales_source(filters, scope)
+    source = rollups.sales_source(filters, scope, Grain.ALL, ("orders", "revenue"), customers=True)
+    if source is not None:
+        qs, sums = source
+        prefix = ""
+    else:
+        qs, prefix, sums = sales_source(filters, scope)
     per_customer = (
         qs.values(cid=F(f"{prefix}customer_id"))
-        .annotate(**measures)
-        .filter(orders__gte=min_orders)
+        .annotate(n_orders=sums["orders"], n_revenue=sums["revenue"])  # not field names
+        .filter(n_orders__gte=min_orders)
         .annotate(aov=_rounded_aov())
     )
-    rows = per_customer.order_by("-aov", "cid")[: filters.limit]
+    rows = [
+        {**r, "orders": r["n_orders"], "revenue": r["n_revenue"]}
+        for r in per_customer.order_by("-aov", "cid")[: filters.limit]
+    ]
     out = [
         {
             "customer": r["cid"],
@@ -257,7 +276,10 @@ COLUMNS_AOV = ["customer", "orders", "revenue", "average_order_value"]
 def _aov_summary(per_customer: QuerySet) -> dict:
     """Mean, median and order-weighted average order value over grouped customer rows."""
     totals = per_customer.aggregate(
-        n=Count("cid"), mean_aov=Avg("aov"), all_orders=Sum("orders"), all_revenue=Sum("revenue")
+        n=Count("cid"),
+        mean_aov=Avg("aov"),
+        all_orders=Sum("n_orders"),
+        all_revenue=Sum("n_revenue"),
     )
     n = totals["n"]
     if not n:
@@ -270,7 +292,7 @@ def _aov_summary(per_customer: QuerySet) -> dict:
         }
     # The median portably: the one or two middle rows in AOV order (no percentile in SQLite).
     middle = per_customer.order_by("aov", "cid")[(n - 1) // 2 : n // 2 + 1]
-    values = [money(r["revenue"]) / r["orders"] for r in middle]
+    values = [money(r["n_revenue"]) / r["n_orders"] for r in middle]
     return {
         "customers": n,
         "mean_customer_aov": money(totals["mean_aov"]),

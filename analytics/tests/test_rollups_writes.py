@@ -131,3 +131,21 @@ def test_kpis_from_rollups_equal_the_base_tables_and_the_hand_count(built):
     assert (values["active_customers"], values["new_customers"]) == (2, 2)
     assert values["items_per_order"] == Decimal("2.33")
     assert values["repeat_rate"] == Decimal("50.00")
+
+
+def test_top_customers_and_their_first_and_last_days_from_rollups(built):
+    from accounts.scope import EVERYTHING
+    from analytics.filters import Filters
+    from analytics.services.customers import top_customers_by_orders
+
+    rows = top_customers_by_orders(filters=Filters(), scope=EVERYTHING).rows
+    # C1: orders 1 and 2 (local 2022-03-01 and 03-08), 51.00; then C2 21.75 and C3 17.25
+    assert [(r["customer"], r["orders"], r["revenue"]) for r in rows] == [
+        ("C1", 2, Decimal("51.00")),
+        ("C2", 1, Decimal("21.75")),
+        ("C3", 1, Decimal("17.25")),
+    ]
+    assert (rows[0]["first_order"], rows[0]["last_order"]) == (
+        dt.date(2022, 3, 1),
+        dt.date(2022, 3, 8),
+    )
