@@ -32,12 +32,17 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+# Ready: no Dash component loading, every graph rendered with traces or with its message (a
+# chart that asks for a choice, "pick a state", carries an annotation and no trace).
 READY_JS = """() => {
     const graphs = Array.from(document.querySelectorAll('.js-plotly-plot'));
-    const loading = document.querySelectorAll('[data-dash-is-loading="true"]').length;
+    const loading = document.querySelectorAll(
+        '[data-dash-is-loading="true"], ._dash-loading').length;
     const rows = document.querySelectorAll('.ag-center-cols-container .ag-row').length;
     const kpis = document.querySelectorAll('#kpis .card').length;
-    return loading === 0 && graphs.every(g => (g.data || []).length > 0)
+    const drawn = g => !!g._fullLayout && !!g.querySelector('.main-svg')
+        && ((g.data || []).length > 0 || ((g.layout || {}).annotations || []).length > 0);
+    return loading === 0 && graphs.every(drawn)
         && graphs.length + rows > 0 && (kpis > 0 || !document.getElementById('kpis'));
 }"""
 
@@ -227,7 +232,26 @@ def _paint(page, url: str, timeout_s: float = 60.0) -> float:
         if frames and all(_ready(f) for f in frames):
             return (time.perf_counter() - start) * 1000
         page.wait_for_timeout(20)
-    raise RuntimeError(f"{url}: charts not drawn within {timeout_s:.0f} s (at {page.url})")
+    states = [_state(f) for f in page.frames if f != page.main_frame]
+    raise RuntimeError(
+        f"{url}: charts not drawn within {timeout_s:.0f} s (at {page.url}); frames: {states}"
+    )
+
+
+STATE_JS = """() => ({
+    loading: Array.from(document.querySelectorAll(
+        '[data-dash-is-loading="true"], ._dash-loading')).map(e => e.id || e.className),
+    graphs: Array.from(document.querySelectorAll('.js-plotly-plot')).map(g => [
+        (g.closest('[id]') || {}).id, (g.data || []).length,
+        ((g.layout || {}).annotations || []).length]),
+})"""
+
+
+def _state(frame) -> object:
+    try:
+        return frame.evaluate(STATE_JS)
+    except Exception as error:  # noqa: BLE001 - only for the message
+        return str(error)
 
 
 def _ready(frame) -> bool:
