@@ -25,7 +25,9 @@ from django.db.models import (
 from django.db.models.functions import Cast, Round
 
 from accounts.scope import Scope
+from analytics import rollups
 from analytics.filters import Filters
+from analytics.models import Grain
 from analytics.registry import BASE_FILTERS, Param, analysis
 from analytics.services.base import (
     LINE_TOTAL,
@@ -428,7 +430,12 @@ def order_value_by_period(
 
 
 def _overall(filters: Filters, scope: Scope) -> dict:
-    if filters.has_product_filter:
+    source = rollups.sales_source(filters, scope, Grain.ALL, ("orders", "revenue"))
+    if source is not None:  # the rollup rows of the range's spans, summed
+        qs, sums = source
+        totals = qs.aggregate(**{f"m_{k}": v for k, v in sums.items()})
+        totals = {"orders": totals["m_orders"] or 0, "revenue": totals["m_revenue"]}
+    elif filters.has_product_filter:
         totals = scoped_items(filters, scope).aggregate(
             orders=Count("order_id", distinct=True), revenue=Sum(LINE_TOTAL)
         )
