@@ -7,16 +7,20 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import (
     Avg,
+    Case,
     Count,
     F,
     IntegerField,
+    Max,
     Min,
     OuterRef,
     Q,
     Sum,
     Value,
+    When,
     Window,
 )
 from django.db.models.functions import Rank, Round, RowNumber
@@ -78,6 +82,58 @@ def _once_per_customer(filters: Filters, scope: Scope) -> Q:
     """On stores: of their joined orders in view, one per customer, the lowest ID."""
     pairs = scoped_orders(filters, scope).order_by().values("store", "customer")
     return Q(orders__in=pairs.annotate(first=Min("id")).values("first"))
+
+
+@dataclass(frozen=True)
+class _Pairs:
+    """One store's sales summed over its (store, customer) pairs in view."""
+
+    orders: int
+    customers: int
+    home: int  # customers whose nearest store it is
+    order_km: float | None  # mean distance over orders
+    customer_km: float | None  # mean distance, each customer once
+    near: int  # orders by customers at most `within_km` away
+
+
+def _pairs_by_store(filters: Filters, scope: Scope, within_km: float) -> dict[str, _Pairs] | None:
+    """Per store, from the per-customer rollup: one row per (store, customer) in view with its
+    orders and distance, summed per store in the database. None when the rollups cannot
+    answer (a product filter: the caller reads the orders)."""
+    source = rollups.sales_source(filters, scope, Grain.ALL, ("orders",), customers=True)
+    if source is None:
+        return None
+    qs, sums = source
+    # The customer first, as ORDER_KM: the same floats as the path over the orders.
+    dist = distance_km(
+        "customer__latitude", "customer__longitude", "store__latitude", "store__longitude"
+    )
+    home = Case(When(customer__nearest_store_id=F("store_id"), then=Value(1)), default=Value(0))
+    pairs = (
+        qs.values("store_id", "customer_id")
+        .annotate(p_orders=sums["orders"], p_km=Min(dist), p_home=Max(home))
+        .order_by()
+    )
+    inner, params = pairs.query.sql_with_params()
+    sql = (
+        "SELECT store_id, SUM(p_orders), COUNT(*), SUM(p_home), SUM(p_orders * p_km), "
+        "AVG(p_km), SUM(CASE WHEN p_km <= %s THEN p_orders ELSE 0 END) "
+        f"FROM ({inner}) pairs GROUP BY store_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (within_km, *params))
+        rows = cursor.fetchall()
+    return {
+        store: _Pairs(
+            orders=int(n),
+            customers=int(customers),
+            home=int(home_n),
+            order_km=float(weighted) / int(n) if n else None,
+            customer_km=per_customer,
+            near=int(near),
+        )
+        for store, n, customers, home_n, weighted, per_customer, near in rows
+    }
 
 
 # The distance from the customer of a store's joined order to the store.
@@ -418,10 +474,20 @@ def customer_reach_by_store(*, filters: Filters, scope: Scope) -> Result:
     each of the store's customers, counted once, to this store; empty without customers.
     Ordered by store ID.
     """
+    catchment = scope.filter(Customer.objects.filter(nearest_store=OuterRef("pk")), "nearest_store")
+    pairs = _pairs_by_store(filters, scope, 0.0)
+    if pairs is not None:
+        stores = stores_in(filters, scope).annotate(
+            catchment=scalar(catchment, Count("id"), INTEGER)
+        )
+        out = []
+        for s in stores.order_by("id"):
+            p = pairs.get(s.id, _NO_PAIRS)
+            out.append(_reach_row(s, p.customers, s.catchment or 0, p.home, p.customer_km))
+        return Result(columns=COLUMNS_REACH, rows=out)
     # One pass over the stores' orders (a join, grouped by store), not a subquery per store.
     in_view = _orders_in_view(filters, scope)
     customers = Count("orders__customer", distinct=True, filter=in_view)
-    catchment = scope.filter(Customer.objects.filter(nearest_store=OuterRef("pk")), "nearest_store")
     rows = (
         stores_in(filters, scope)
         .annotate(
@@ -437,21 +503,25 @@ def customer_reach_by_store(*, filters: Filters, scope: Scope) -> Result:
         )
         .order_by("id")
     )
-    out = [
-        {
-            "store": s.id,
-            "city": s.city,
-            "state": s.state_abbr,
-            "customers": s.customers,
-            "catchment_customers": s.catchment or 0,
-            "catchment_customers_ordering": s.reached,
-            "reach_pct": percent(s.reached, s.catchment),
-            "customers_from_outside_catchment": s.customers - s.reached,
-            "avg_distance_km": km(s.avg_km),
-        }
-        for s in rows
-    ]
+    out = [_reach_row(s, s.customers, s.catchment or 0, s.reached, s.avg_km) for s in rows]
     return Result(columns=COLUMNS_REACH, rows=out)
+
+
+_NO_PAIRS = _Pairs(orders=0, customers=0, home=0, order_km=None, customer_km=None, near=0)
+
+
+def _reach_row(store, customers: int, catchment: int, reached: int, avg_km) -> dict:
+    return {
+        "store": store.id,
+        "city": store.city,
+        "state": store.state_abbr,
+        "customers": customers,
+        "catchment_customers": catchment,
+        "catchment_customers_ordering": reached,
+        "reach_pct": percent(reached, catchment),
+        "customers_from_outside_catchment": customers - reached,
+        "avg_distance_km": km(avg_km),
+    }
 
 
 COLUMNS_DISTANCE = [
@@ -487,6 +557,17 @@ def customer_distance_by_store(*, filters: Filters, scope: Scope, within_km: flo
     a customer at most `within_km` km (default 10; the column is named after it) from the
     store (0.01; empty without orders). Ordered by store ID.
     """
+    share = f"share_within_{within_km:g}km"
+    columns = [*COLUMNS_DISTANCE, share]
+    meta = {"within_km": within_km}
+    pairs = _pairs_by_store(filters, scope, within_km)
+    if pairs is not None:
+        out = []
+        for s in stores_in(filters, scope).order_by("id"):
+            p = pairs.get(s.id, _NO_PAIRS)
+            row = _distance_row(s, p.orders, p.customers, p.order_km, p.customer_km)
+            out.append({**row, share: percent(p.near, p.orders)})
+        return Result(columns=columns, rows=out, meta=meta)
     in_view = _orders_in_view(filters, scope)  # one pass over the stores' orders, as above
     near = in_view & Q(LessThanOrEqual(ORDER_KM, Value(within_km)))
     rows = (
@@ -500,22 +581,26 @@ def customer_distance_by_store(*, filters: Filters, scope: Scope, within_km: flo
         )
         .order_by("id")
     )
-    share = f"share_within_{within_km:g}km"
     out = [
         {
-            "store": s.id,
-            "city": s.city,
-            "state": s.state_abbr,
-            "orders": s.n_orders,
-            "customers": s.n_customers,
-            "avg_distance_km": km(s.avg_km),
-            "avg_customer_distance_km": km(s.avg_customer_km),
+            **_distance_row(s, s.n_orders, s.n_customers, s.avg_km, s.avg_customer_km),
             share: percent(s.near, s.n_orders),
         }
         for s in rows
     ]
-    columns = [*COLUMNS_DISTANCE, share]
-    return Result(columns=columns, rows=out, meta={"within_km": within_km})
+    return Result(columns=columns, rows=out, meta=meta)
+
+
+def _distance_row(store, orders: int, customers: int, order_km, customer_km) -> dict:
+    return {
+        "store": store.id,
+        "city": store.city,
+        "state": store.state_abbr,
+        "orders": orders,
+        "customers": customers,
+        "avg_distance_km": km(order_km),
+        "avg_customer_distance_km": km(customer_km),
+    }
 
 
 COLUMNS_PRODUCTS = [
