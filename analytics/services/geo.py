@@ -32,6 +32,7 @@ from django.db.models.functions import Coalesce, Cos, Floor, Radians
 
 from accounts.scope import Scope
 from analytics.filters import Filters
+from analytics.models import Grain
 from analytics.registry import BASE_FILTERS, Param, analysis
 from analytics.services.base import (
     LINE_TOTAL,
@@ -39,6 +40,7 @@ from analytics.services.base import (
     ZERO,
     Result,
     distance_km,
+    grouped,
     money,
     percent,
     ratio,
@@ -371,13 +373,16 @@ def _catchments(filters: Filters, scope: Scope) -> dict[str, dict]:
 
 def _sales_to_catchment(filters: Filters, scope: Scope) -> dict[str, dict]:
     """Per store: catchment customers who ordered there (`ordering_here`), orders, revenue."""
-    qs, p, measures = sales_source(filters, scope)
-    rows = (
-        qs.filter(**{f"{p}store": F(f"{p}customer__nearest_store")})
-        .values(store_key=F(f"{p}store_id"))
-        .annotate(ordering_here=Count(f"{p}customer_id", distinct=True), **measures)
-        .order_by("store_key")
+    qs, p, measures = sales_source(
+        filters, scope, ("orders", "revenue", "customers"), rollup=Grain.ALL
     )
+    home = qs.filter(**{f"{p}store": F(f"{p}customer__nearest_store")})
+    sums = {
+        "ordering_here": measures["customers"],
+        "orders": measures["orders"],
+        "revenue": measures["revenue"],
+    }
+    rows = grouped(home, {"store_key": F(f"{p}store_id")}, sums)
     return {r["store_key"]: r for r in rows}
 
 
