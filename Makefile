@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 RUN_ENV := DEBUG=$${DEBUG:-1}
 TEST_ENV := SECRET_KEY=$${SECRET_KEY:-test-only-not-a-secret-0123456789-abcdefghijklmnopqrstuvwxyz}
 
-.PHONY: run test lint check-deploy venv clean
+.PHONY: run test bench lint check-deploy venv clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,12 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(TEST_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Issue #5's benchmark: generates 1M orders (BENCH_ARGS="--orders N" for another size),
+# imports them into a throw-away test database of the configured engine (DATABASE_URL) and
+# writes the figures to docs/performance.md.
+bench: $(STAMP)
+	$(RUN_ENV) $(BIN)/python manage.py benchmark $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -20,6 +20,7 @@ from django.db import connection
 from django.db.models import Count
 from django.test import Client, override_settings
 
+from analytics import benchmark_sql
 from analytics.registry import Analysis, all_analyses
 
 
@@ -33,6 +34,17 @@ class Timing:
     filtered_rows: int
     cached_ms: float = 0.0
     cached_filtered_ms: float = 0.0
+    sql_ms: float | None = None  # the hand-written SQL on the base tables (benchmark_sql)
+    sql_filtered_ms: float | None = None
+    sql_agrees: bool | None = None  # whether its figures equal the answer's, both filter sets
+
+    @property
+    def worst_ms(self) -> float:
+        return max(self.default_ms, self.filtered_ms)
+
+    @property
+    def worst_cached_ms(self) -> float:
+        return max(self.cached_ms, self.cached_filtered_ms)
 
 
 def median_ms(call: Callable[[], object], runs: int) -> float:
@@ -75,11 +87,12 @@ def time_analysis(client: Client, analysis: Analysis, filtered: dict, runs: int)
         return response
 
     with override_settings(ANALYSIS_CACHE_SECONDS=0):  # uncached: every request computes
-        rows = len(get({}).json()["results"])  # warm-up, and the size of the answer
-        filtered_rows = len(get(filtered).json()["results"])
+        answers = [get({}).json(), get(filtered).json()]  # warm-up, and the answers' sizes
+        rows, filtered_rows = (len(a["results"]) for a in answers)
         default_ms = median_ms(lambda: get({}), runs)
         filtered_ms = median_ms(lambda: get(filtered), runs)
     get({}), get(filtered)  # fill the cache
+    sql = _time_sql(analysis.path, answers, filtered, runs)
     return Timing(
         name=analysis.name,
         path=url,
@@ -89,7 +102,62 @@ def time_analysis(client: Client, analysis: Analysis, filtered: dict, runs: int)
         filtered_rows=filtered_rows,
         cached_ms=median_ms(lambda: get({}), runs),
         cached_filtered_ms=median_ms(lambda: get(filtered), runs),
+        **sql,
     )
+
+
+def _time_sql(path: str, answers: list[dict], filtered: dict, runs: int) -> dict:
+    """The hand-written SQL beside the analysis, if there is one: median ms for both filter
+    sets, and whether its figures equal the answers'."""
+    query = benchmark_sql.QUERIES.get(path)
+    if query is None:
+        return {}
+    out, agree = [], True
+    for params, answer in zip(({}, filtered), answers, strict=True):
+        window = benchmark_sql.Window.of(params, answer["meta"] if path == "kpis/" else None)
+        agree = agree and benchmark_sql.agrees(query, answer["results"], answer["meta"], window)
+        out.append(median_ms(lambda w=window: benchmark_sql.run(query, w), runs))
+    return {"sql_ms": out[0], "sql_filtered_ms": out[1], "sql_agrees": agree}
+
+
+def time_admin(client: Client, runs: int) -> list[tuple[str, float]]:
+    """Median ms of every admin changelist, for a superuser's client."""
+    from django.contrib import admin
+    from django.urls import reverse
+
+    out = []
+    for model in sorted(admin.site._registry, key=lambda m: m._meta.label):
+        url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+
+        def get(url=url):
+            response = client.get(url, secure=True)
+            if response.status_code != 200:
+                raise RuntimeError(f"{url} answered {response.status_code}")
+
+        get()  # warm-up
+        out.append((url, median_ms(get, runs)))
+    return out
+
+
+def reset_peak_rss() -> bool:
+    """Start the process's peak resident memory (VmHWM) again from now (Linux only)."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+def peak_rss_mb() -> float:
+    """The process's peak resident memory since start or the last reset, MiB."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def time_all(client: Client, runs: int) -> tuple[list[Timing], dict]:
@@ -126,37 +194,205 @@ def machine() -> dict[str, str]:
 
 
 def markdown(timings: list[Timing], filtered: dict, info: dict, data: dict, runs: int) -> str:
+    steps = ", ".join(f"{k} {v:.1f}" for k, v in data.get("import_steps", {}).items() if v >= 0.05)
     lines = [
-        f"### {info['database']}",
+        f"### {info['database']}, {data['orders']:,} orders",
         "",
         f"Machine: {info['cpu']}, {info['memory']}; Python {info['python']}, "
         f"Django {info['django']}. Data: {data['orders']:,} orders, {data['items']:,} item rows, "
-        f"{data['customers']:,} customers, {data['stores']} stores. "
-        f"Import: {data['import_s']:.1f} s. Median of {runs} requests through the test client "
+        f"{data['customers']:,} customers, {data['stores']} stores"
+        + (f", generated in {data['generate_s']:.1f} s" if data.get("generate_s") else "")
+        + f". Import: {data['import_s']:.1f} s end to end (`manage.py import_dataset` in its own "
+        f"process, start-up included"
+        + (f"; steps {sum(data['import_steps'].values()):.1f} s: {steps})" if steps else ")")
+        + f". Median of {runs} requests through the test client "
         f"(authenticated, whole chain), uncached (`ANALYSIS_CACHE_SECONDS=0`) and cached (the "
         f"same request again; the cache is {_cache_backend()}). "
-        f"Filtered = `{_query(filtered)}`.",
+        f"Filtered = `{_query(filtered)}`. SQL: a hand-written query on the base tables "
+        "computing the same figures (`analytics/benchmark_sql.py`; = marks that its figures "
+        "equal the answer's in this run), median of the same runs; ratio = analysis / SQL.",
         "",
         "| analysis | path | default ms | filtered ms | cached ms | cached filtered ms "
-        "| rows (default / filtered) |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+        "| SQL ms | SQL filtered ms | ratio | ratio filtered | rows (default / filtered) |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for t in timings:
+        if t.sql_ms is None:
+            sql = "| — | — | — | — "
+        else:
+            mark = " =" if t.sql_agrees else " ≠"
+            sql = (
+                f"| {t.sql_ms:.1f}{mark} | {t.sql_filtered_ms:.1f} "
+                f"| {_ratio(t.default_ms, t.sql_ms)} | {_ratio(t.filtered_ms, t.sql_filtered_ms)} "
+            )
         lines.append(
             f"| {t.name} | `{t.path}` | {t.default_ms:.1f} | {t.filtered_ms:.1f} "
-            f"| {t.cached_ms:.1f} | {t.cached_filtered_ms:.1f} | {t.rows} / {t.filtered_rows} |"
+            f"| {t.cached_ms:.1f} | {t.cached_filtered_ms:.1f} {sql}"
+            f"| {t.rows} / {t.filtered_rows} |"
         )
-    worst = max(timings, key=lambda t: max(t.default_ms, t.filtered_ms), default=None)
+    worst = max(timings, key=lambda t: t.worst_ms, default=None)
     if worst:
-        cached_worst = max(max(t.cached_ms, t.cached_filtered_ms) for t in timings)
+        paired = [t for t in timings if t.sql_ms]
         lines += [
             "",
-            f"Slowest: `{worst.path}` at {max(worst.default_ms, worst.filtered_ms):.1f} ms; "
+            f"Slowest: `{worst.path}` at {worst.worst_ms:.1f} ms; "
             f"median over all analyses {statistics.median(t.default_ms for t in timings):.1f} ms. "
-            f"Cached: slowest {cached_worst:.1f} ms, "
-            f"median {statistics.median(t.cached_ms for t in timings):.1f} ms.",
+            f"Cached: slowest {max(t.worst_cached_ms for t in timings):.1f} ms, "
+            f"median {statistics.median(t.cached_ms for t in timings):.1f} ms."
+            + (
+                f" Beside hand-written SQL ({len(paired)} analyses): median ratio "
+                f"{statistics.median(t.default_ms / t.sql_ms for t in paired):.2f} default, "
+                f"{statistics.median(t.filtered_ms / t.sql_filtered_ms for t in paired):.2f} "
+                "filtered."
+                if paired
+                else ""
+            ),
         ]
     return "\n".join(lines) + "\n"
+
+
+def admin_markdown(changelists: list[tuple[str, float]], runs: int) -> str:
+    lines = [
+        "",
+        f"#### Admin changelists (median of {runs}, superuser, first page)",
+        "",
+        "| changelist | ms |",
+        "| --- | ---: |",
+    ]
+    lines += [f"| `{url}` | {ms:.1f} |" for url, ms in changelists]
+    return "\n".join(lines) + "\n"
+
+
+@dataclass
+class Target:
+    name: str
+    limit: str
+    measured: str
+    met: bool | None  # None: not measured in this run
+
+    @property
+    def verdict(self) -> str:
+        return {True: "met", False: "missed", None: "not measured"}[self.met]
+
+
+def targets(
+    timings: list[Timing],
+    pages: list,
+    changelists: list[tuple[str, float]],
+    data: dict,
+    engine: str,
+    peak_mb: float,
+) -> list[Target]:
+    """Issue #5's targets against this run's figures."""
+    out = []
+
+    def over(items, limit):
+        return [(name, ms) for name, ms in items if ms > limit]
+
+    slow = over([(t.path, t.worst_ms) for t in timings], 50)
+    out.append(
+        Target(
+            "Every analysis uncached, both filter sets",
+            "median ≤ 50 ms",
+            f"{len(timings) - len(slow)} of {len(timings)} met"
+            + (f"; missed: {_misses(slow, 50)}" if slow else ""),
+            not slow,
+        )
+    )
+    slow = over([(t.path, t.worst_cached_ms) for t in timings], 10)
+    out.append(
+        Target(
+            "Every analysis cached",
+            "median ≤ 10 ms",
+            f"{len(timings) - len(slow)} of {len(timings)} met"
+            + (f"; missed: {_misses(slow, 10)}" if slow else ""),
+            not slow,
+        )
+    )
+    painted = [(p.path, p.first_paint_ms) for p in pages if p.first_paint_ms is not None]
+    slow = over(painted, 1000)
+    out.append(
+        Target(
+            "Every dashboard page ready (all charts drawn), uncached",
+            "≤ 1,000 ms",
+            (
+                f"{len(painted) - len(slow)} of {len(painted)} met"
+                + (f"; missed: {_misses(slow, 1000)}" if slow else "")
+            )
+            if painted
+            else "no browser run",
+            (not slow) if painted else None,
+        )
+    )
+    slow = over(changelists, 300)
+    out.append(
+        Target(
+            "Every admin changelist",
+            "≤ 300 ms",
+            f"{len(changelists) - len(slow)} of {len(changelists)} met"
+            + (f"; missed: {_misses(slow, 300)}" if slow else ""),
+            not slow,
+        )
+    )
+    limit_s, size = (20, 1_000_000) if engine == "postgresql" else (15, 100_000)
+    engine_name = "PostgreSQL" if engine == "postgresql" else "SQLite"
+    applies = data["orders"] == size
+    out.append(
+        Target(
+            f"Import of the {size:,}-order export on {engine_name}, end to end",
+            f"≤ {limit_s} s",
+            f"{data['import_s']:.1f} s"
+            + (
+                f" (+{data['import_s'] - limit_s:.1f} s)"
+                if applies and data["import_s"] > limit_s
+                else ""
+            )
+            + ("" if applies else f" at {data['orders']:,} orders: the target is for {size:,}"),
+            (data["import_s"] <= limit_s) if applies else None,
+        )
+    )
+    out.append(
+        Target(
+            "Peak resident memory of the web process (test client and live server) through "
+            "the benchmark",
+            "< 400 MB",
+            f"{peak_mb:.0f} MiB",
+            peak_mb < 400,
+        )
+    )
+    out.append(
+        Target(
+            "Growth: uncached medians at 5M orders",
+            "≤ 1.5× the 1M values",
+            "compare a `--orders 5000000` section with the 1M one",
+            None,
+        )
+    )
+    out.append(
+        Target(
+            "Load: gunicorn, mixed dashboard and API load for 60 s",
+            "≥ 200 requests/s, p95 ≤ 100 ms, no error",
+            "not run by `manage.py benchmark`",
+            None,
+        )
+    )
+    return out
+
+
+def targets_markdown(rows: list[Target]) -> str:
+    lines = ["", "#### Targets", "", "| target | limit | measured | verdict |"]
+    lines.append("| --- | --- | --- | --- |")
+    lines += [f"| {t.name} | {t.limit} | {t.measured} | **{t.verdict}** |" for t in rows]
+    return "\n".join(lines) + "\n"
+
+
+def _misses(items: list[tuple[str, float]], limit: float) -> str:
+    worst = sorted(items, key=lambda kv: -kv[1])
+    return ", ".join(f"`{name}` {ms:,.0f} ms (×{ms / limit:.1f})" for name, ms in worst)
+
+
+def _ratio(ms: float, sql_ms: float | None) -> str:
+    return "—" if not sql_ms else f"{ms / sql_ms:.2f}"
 
 
 def _cache_backend() -> str:

@@ -1,4 +1,5 @@
 import argparse
+import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -23,8 +24,15 @@ class Command(BaseCommand):
             default=None,
             help="Show progress bars (default: when the output is a terminal).",
         )
+        parser.add_argument(
+            "--timings",
+            type=Path,
+            help="Also write the seconds of each step to this JSON file (the benchmark reads it).",
+        )
 
-    def handle(self, *args, directory: Path, progress: bool | None, **options) -> None:
+    def handle(
+        self, *args, directory: Path, progress: bool | None, timings: Path | None, **options
+    ) -> None:
         if progress is None:
             progress = self.stdout.isatty()
         try:
@@ -32,3 +40,5 @@ class Command(BaseCommand):
         except ImportFailed as failure:
             raise CommandError(failure.describe(limit=ERRORS_SHOWN)) from None
         self.stdout.write(report.summary())
+        if timings is not None:
+            timings.write_text(json.dumps(report.seconds))
