@@ -406,9 +406,10 @@ def _query(params: dict) -> str:
     return "&".join(f"{k}={v}" for k, v in params.items())
 
 
-def write_section(path: Path, engine_key: str, body: str) -> None:
-    """Replace this engine's section of the performance document, keeping the others."""
-    begin, end = f"<!-- bench:{engine_key}:begin -->", f"<!-- bench:{engine_key}:end -->"
+def write_section(path: Path, key: str, body: str) -> None:
+    """Replace the section of this engine and data size (`key`, e.g. "postgresql:1000000") of
+    the performance document, keeping the others."""
+    begin, end = f"<!-- bench:{key}:begin -->", f"<!-- bench:{key}:end -->"
     text = path.read_text() if path.exists() else _HEADER
     section = f"{begin}\n{body}{end}"
     if begin in text and end in text:
@@ -423,7 +424,8 @@ def write_section(path: Path, engine_key: str, body: str) -> None:
 
 _HEADER = """# Performance
 
-Measured by `python manage.py benchmark` (see `analytics/benchmark.py`): it imports an export
-into a throw-away test database and times every analysis endpoint through the whole Django
-stack. Each section below is rewritten by the run on that database engine.
+Measured by `make bench` (`python manage.py benchmark`, see `analytics/benchmark.py`): it
+generates an export, imports it into a throw-away test database and times every analysis
+endpoint, dashboard and admin changelist through the whole Django stack. Each section below is
+rewritten by the run on that database engine and data size.
 """

@@ -89,3 +89,15 @@ def test_peak_memory_is_read_and_reset():
 
 def _sizes() -> dict:
     return {"orders": 1, "items": 1, "customers": 1, "stores": 1, "import_s": 1.0}
+
+
+def test_a_run_rewrites_only_its_own_engine_and_size(tmp_path):
+    doc = tmp_path / "performance.md"
+    benchmark.write_section(doc, "postgresql:1000000", "one million, first run\n")
+    benchmark.write_section(doc, "postgresql:20000", "twenty thousand\n")
+    benchmark.write_section(doc, "postgresql:1000000", "one million, second run\n")
+    text = doc.read_text()
+    assert text.startswith("# Performance")
+    assert "first run" not in text
+    assert text.index("second run") < text.index("twenty thousand")  # kept in place
+    assert text.count("<!-- bench:postgresql:1000000:begin -->") == 1

@@ -62,7 +62,7 @@ class Command(BaseCommand):
         engine = (
             "postgresql" if "postgresql" in settings.DATABASES["default"]["ENGINE"] else "sqlite"
         )
-        benchmark.write_section(out, engine, body)
+        benchmark.write_section(out, f"{engine}:{self.orders}", body)
         self.stdout.write(body)
         self.stdout.write(f"Written to {out}.")
 
@@ -121,8 +121,9 @@ class Command(BaseCommand):
         admin_client.force_login(admin)
         changelists = benchmark.time_admin(admin_client, runs)
         peak_mb = benchmark.peak_rss_mb()
+        self.orders = Order.objects.count()
         sizes = {
-            "orders": Order.objects.count(),
+            "orders": self.orders,
             "items": OrderItem.objects.count(),
             "customers": Customer.objects.count(),
             "stores": Store.objects.count(),
