@@ -126,25 +126,31 @@ def payload(callback_set: dict, by_id: dict, initial: dict) -> dict:
     }
 
 
-def time_page(client: Client, path: str, runs: int) -> PageTiming:
-    """The page's HTML and each first-paint callback, median of `runs`."""
+def first_paint_posts(client: Client, path: str) -> tuple[str, list[tuple[str, dict]]]:
+    """The page's Dash app and every callback its first paint posts: (app, [(url, body)])."""
     response = client.get(path, secure=True)
     if response.status_code != 200:
         raise RuntimeError(f"{path} answered {response.status_code}")
     slug = response.context["page"].slug
     module = importlib.import_module(f"analytics.dash_apps.{slug}")
     initial = response.context["initial"]
-    timing = PageTiming(
-        path, module.APP_NAME, median_ms(lambda: client.get(path, secure=True), runs)
-    )
     by_id = components(module.app.layout)
     url = f"/django_plotly_dash/app/{module.APP_NAME}/_dash-update-component"
-    for callback_set, _func in module.app._callback_sets:
-        if callback_set.get("prevent_initial_call"):
-            continue  # clicks, downloads and the live poll: not part of the first paint
-        body = payload(callback_set, by_id, initial)
+    posts = [
+        (url, payload(callback_set, by_id, initial))
+        for callback_set, _func in module.app._callback_sets
+        if not callback_set.get("prevent_initial_call")  # clicks, downloads and the live poll
+    ]
+    return module.APP_NAME, posts
 
-        def post(body=body):
+
+def time_page(client: Client, path: str, runs: int) -> PageTiming:
+    """The page's HTML and each first-paint callback, median of `runs`."""
+    app, posts = first_paint_posts(client, path)
+    timing = PageTiming(path, app, median_ms(lambda: client.get(path, secure=True), runs))
+    for url, body in posts:
+
+        def post(url=url, body=body):
             answer = client.post(url, body, content_type="application/json", secure=True)
             if answer.status_code not in (200, 204):
                 raise RuntimeError(f"{url} {body['output']} answered {answer.status_code}")

@@ -209,7 +209,7 @@ STATICFILES_FINDERS = [
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "config.storage.StaticStorage"},
 }
 # Tests and DEBUG runs work without collectstatic; production serves the hashed names.
 WHITENOISE_MANIFEST_STRICT = False

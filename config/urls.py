@@ -7,6 +7,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts import views as account_views
 from analytics import views as dashboard_views
+from analytics.dash_apps import register_all
+
+register_all()  # every Dash app known to this process before its first callback
 
 # DRF views answer 401/403 themselves (session or token) and are exempt from the login
 # redirect; the Swagger UI is a page for people, so it redirects to the login like any page.
