@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.test import Client, override_settings
-from django.test.utils import setup_test_environment, teardown_test_environment
+from django.test.utils import _TestState, setup_test_environment, teardown_test_environment
 
 from analytics import benchmark, benchmark_dash
 from analytics.registry import all_analyses
@@ -137,7 +137,11 @@ class Command(BaseCommand):
         client.force_login(user)
         csrf = secrets.token_hex(16)  # a valid unmasked token: 32 characters
         mix: list[tuple[str, str, str]] = []
-        setup_test_environment()  # the test client keeps each page's context (its initial state)
+        # The test client keeps each page's context (its initial state) only in a test
+        # environment; under pytest one is already set up.
+        own_environment = not hasattr(_TestState, "saved_data")
+        if own_environment:
+            setup_test_environment()
         try:
             with override_settings(ALLOWED_HOSTS=["*"]):
                 for path in benchmark_dash.page_paths():
@@ -145,7 +149,8 @@ class Command(BaseCommand):
                     for url, body in benchmark_dash.first_paint_posts(client, path)[1]:
                         mix.append(("POST", url, json.dumps(body)))
         finally:
-            teardown_test_environment()
+            if own_environment:
+                teardown_test_environment()
         filtered = benchmark.one_state_one_year()
         query = "&".join(f"{k}={v}" for k, v in filtered.items())
         for analysis in sorted(all_analyses().values(), key=lambda a: a.path):
