@@ -251,11 +251,13 @@ def total(qs: QuerySet, aggregate: Aggregate):
 class Group:
     """A `sales_by` key: `make(prefix)` is its expression over orders or items (the path prefix
     to the order), `rollup()` the same key over rollup rows (None: base tables only), exact on
-    rows no coarser than `coarsest` (a rollup grain)."""
+    rows no coarser than `coarsest` (a rollup grain). `per_customer`: the key needs the
+    customer, so only the per-customer rollup (which has `customer`) answers it."""
 
     make: Callable[[str], object]
     rollup: Callable[[], object] | None = None
     coarsest: str = Grain.ALL
+    per_customer: bool = False
 
     def __call__(self, prefix: str) -> object:
         return self.make(prefix)
@@ -297,7 +299,10 @@ def sales_by(filters: Filters, scope: Scope, groups: dict) -> list[dict]:
     if all(isinstance(g, Group) and g.rollup is not None for g in groups.values()):
         grains = [g.coarsest for g in groups.values()] or [Grain.ALL]
         coarsest = min(grains, key=rollups.ORDER.index)
-        source = rollups.sales_source(filters, scope, coarsest, ("orders", "revenue"))
+        per_customer = any(g.per_customer for g in groups.values())
+        source = rollups.sales_source(
+            filters, scope, coarsest, ("orders", "revenue"), customers=per_customer
+        )
     if source is not None:  # aliased: the rollups have fields named period, orders, revenue
         qs, sums = source
         keys = {f"k_{name}": g.rollup() for name, g in groups.items()}

@@ -15,11 +15,13 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 import numpy as np
+from django.db import connection
 from django.db.models import (
     Avg,
     Count,
     Exists,
     F,
+    Max,
     Min,
     OuterRef,
     Q,
@@ -31,6 +33,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Cos, Floor, Radians
 
 from accounts.scope import Scope
+from analytics import rollups
 from analytics.filters import Filters
 from analytics.models import Grain
 from analytics.registry import BASE_FILTERS, Param, analysis
@@ -38,7 +41,9 @@ from analytics.services.base import (
     LINE_TOTAL,
     MONEY,
     ZERO,
+    Group,
     Result,
+    by_field,
     distance_km,
     grouped,
     money,
@@ -73,6 +78,21 @@ def _order_km(prefix: str = ""):
     """Distance (km) from an order's customer to the order's store."""
     c, s = f"{prefix}customer__", f"{prefix}store__"
     return distance_km(c + "latitude", c + "longitude", s + "latitude", s + "longitude")
+
+
+def _rollup_km():
+    """Distance (km) from a per-customer rollup row's customer to its store."""
+    return distance_km(
+        "customer__latitude", "customer__longitude", "store__latitude", "store__longitude"
+    )
+
+
+def _customer_key(field: str) -> Group:
+    """A `sales_by` key on a field of the order's customer (answered by the per-customer
+    rollup when the filters allow)."""
+    return Group(
+        lambda p: F(f"{p}customer__{field}"), lambda: F(f"customer__{field}"), per_customer=True
+    )
 
 
 def _km(value: float | None) -> float | None:
@@ -164,6 +184,14 @@ def customer_distance_by_state(*, filters: Filters, scope: Scope) -> Result:
     states, a customer ordering in two states counted once. Kilometres, 6 decimals.
     With a product filter, only orders holding a matching product count.
     """
+    from_rollups = _distance_from_rollups(filters, scope)
+    if from_rollups is not None:
+        rows, overall = from_rollups
+        return Result(
+            columns=COLUMNS_DISTANCE,
+            rows=[_distance_row(r) for r in rows],
+            meta=_distance_row(overall, ("orders", "customers")),
+        )
     qs = scoped_orders(filters, scope).annotate(km=_order_km())
     grouped = (
         qs.values(state=F("store__state_abbr"))
@@ -176,6 +204,56 @@ def customer_distance_by_state(*, filters: Filters, scope: Scope) -> Result:
         rows=[_distance_row(r) for r in grouped],
         meta=_distance_row(overall, ("orders", "customers")),
     )
+
+
+def _distance_from_rollups(filters: Filters, scope: Scope) -> tuple[list[dict], dict] | None:
+    """customer_distance_by_state's figures from the per-customer rollup, None when it cannot
+    answer (a product filter). Each (store, customer) pair's orders in view, with the pair's
+    distance and the customer's nearest-store distance, then per state and overall: orders
+    weighted by the pair's orders, pairs once, customers once."""
+    source = rollups.sales_source(filters, scope, Grain.ALL, ("orders",), customers=True)
+    if source is None:
+        return None
+    pairs = (
+        source[0]
+        .values("store_id", "customer_id")
+        .annotate(
+            n=Sum("orders"),
+            km=Max(_rollup_km()),  # one value per pair: the max is that value
+            near=Max("customer__nearest_store_km"),
+            state=Max("store__state_abbr"),
+        )
+        .order_by()
+    )
+    inner, params = pairs.query.sql_with_params()
+    names = ["overall", "state", *COLUMNS_DISTANCE[1:]]
+    with connection.cursor() as cursor:
+        cursor.execute(_PAIRS_SQL.format(inner=inner), params)
+        found = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+    for row in found:
+        row["orders"], row["customers"] = int(row["orders"] or 0), int(row["customers"] or 0)
+    rows = sorted((r for r in found if not r["overall"]), key=lambda r: r["state"])
+    return rows, next(r for r in found if r["overall"])
+
+
+# Per state, then (overall = 1) over the whole view: orders weighted by each pair's orders,
+# pairs once, customers (and their nearest-store distance) once per state or once overall.
+_PAIRS_SQL = """
+WITH pairs AS ({inner}),
+per_state AS (
+  SELECT state, SUM(n) AS orders, SUM(n * km) / SUM(n) AS order_km, AVG(km) AS pair_km
+  FROM pairs GROUP BY state),
+customers AS (
+  SELECT state, COUNT(*) AS customers, AVG(near) AS near_km
+  FROM (SELECT DISTINCT state, customer_id, near FROM pairs) c GROUP BY state),
+everyone AS (SELECT DISTINCT customer_id, near FROM pairs)
+SELECT 0, p.state, p.orders, c.customers, p.order_km, p.pair_km, c.near_km
+FROM per_state p JOIN customers c ON c.state = p.state
+UNION ALL
+SELECT 1, NULL, SUM(n), (SELECT COUNT(*) FROM everyone), SUM(n * km) / SUM(n), AVG(km),
+       (SELECT AVG(near) FROM everyone)
+FROM pairs
+"""
 
 
 def _distance_row(row: dict, counts: tuple[str, ...] = ("state", "orders", "customers")) -> dict:
@@ -211,11 +289,11 @@ def _assignments(filters: Filters, scope: Scope) -> list[_Assignment]:
         filters,
         scope,
         {
-            "customer_key": lambda p: F(p + "customer_id"),
-            "store_key": lambda p: F(p + "store_id"),
-            "nearest": lambda p: F(p + "customer__nearest_store_id"),
-            "nearest_km": lambda p: F(p + "customer__nearest_store_km"),
-            "km": _order_km,
+            "customer_key": _customer_key("id"),
+            "store_key": by_field("store_id"),
+            "nearest": _customer_key("nearest_store_id"),
+            "nearest_km": _customer_key("nearest_store_km"),
+            "km": Group(_order_km, _rollup_km, per_customer=True),
         },
     )
     best: dict[str, tuple] = {}

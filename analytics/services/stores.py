@@ -23,7 +23,7 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Rank, Round, RowNumber
+from django.db.models.functions import Round, RowNumber
 from django.db.models.lookups import LessThanOrEqual
 
 from accounts.scope import Scope
@@ -33,7 +33,6 @@ from analytics.models import Grain
 from analytics.registry import BASE_FILTERS, Param, analysis
 from analytics.services.base import (
     LINE_TOTAL,
-    MONEY,
     Result,
     by_field,
     by_period,
@@ -176,48 +175,7 @@ def sales_by_store(*, filters: Filters, scope: Scope) -> Result:
     the store (degrees) on a map. `meta.revenue` is the total over
     every store, including those cut by `limit`.
     """
-    source = rollups.sales_source(filters, scope, Grain.ALL, ALL_MEASURES)
-    if source is not None:
-        return _sales_by_store_from(*source, filters, scope)
-    qs, prefix, aggregates = sales_source(filters, scope, ALL_MEASURES)
-    here = qs.filter(**{f"{prefix}store": OuterRef("pk")})
-    measures = {  # prefixed: Store has an `orders` relation
-        f"sales_{name}": scalar(here, agg, MONEY if name == "revenue" else INTEGER, default=0)
-        for name, agg in aggregates.items()
-    }
-    rows = (
-        stores_in(filters, scope)
-        .annotate(**measures)
-        .annotate(
-            total=Window(Sum("sales_revenue")),
-            rank=Window(Rank(), order_by=F("sales_revenue").desc()),
-        )
-        .order_by("-sales_revenue", "id")[: filters.limit]
-    )
-    out = [
-        {
-            "store": s.id,
-            "city": s.city,
-            "state": s.state_abbr,
-            "orders": s.sales_orders,
-            "revenue": money(s.sales_revenue),
-            "average_order_value": ratio(s.sales_revenue, s.sales_orders),
-            "customers": s.sales_customers,
-            "items": s.sales_items,
-            "share_of_revenue": percent(s.sales_revenue, s.total),
-            "rank": s.rank,
-            "latitude": s.latitude,
-            "longitude": s.longitude,
-        }
-        for s in rows
-    ]
-    total = money(rows[0].total) if out else money(0)
-    return Result(columns=COLUMNS_SALES, rows=out, meta={"revenue": total})
-
-
-def _sales_by_store_from(qs, aggregates: dict, filters: Filters, scope: Scope) -> Result:
-    """sales_by_store over rollup rows: one grouped query, ranked here (32 stores, not rows)."""
-    sales = {r["store"]: r for r in grouped(qs, {"store": F("store_id")}, aggregates)}
+    sales = _sales_per_store(filters, scope)
     stores = stores_in(filters, scope).values("id", "city", "state_abbr", "latitude", "longitude")
     none = dict.fromkeys(ALL_MEASURES, 0)
     rows = [{**s, **{k: v or 0 for k, v in sales.get(s["id"], none).items()}} for s in stores]
@@ -245,6 +203,28 @@ def _sales_by_store_from(qs, aggregates: dict, filters: Filters, scope: Scope) -
             }
         )
     return Result(columns=COLUMNS_SALES, rows=out[: filters.limit], meta={"revenue": total})
+
+
+def _sales_per_store(filters: Filters, scope: Scope) -> dict[str, dict]:
+    """Each store's orders, revenue, customers and items (stores without sales absent), in
+    one grouped query per source: the rollups when they answer every measure; with a product
+    filter, the item rollup for all but the distinct customers, which only the base tables
+    hold; otherwise the base tables."""
+    by_store = {"store": F("store_id")}
+    source = rollups.sales_source(filters, scope, Grain.ALL, ALL_MEASURES)
+    if source is not None:
+        return {r["store"]: r for r in grouped(source[0], by_store, source[1])}
+    qs, prefix, aggregates = sales_source(filters, scope, ALL_MEASURES)
+    by_order_store = {"store": F(f"{prefix}store_id")}
+    partial = filters.has_product_filter and rollups.sales_source(
+        filters, scope, Grain.ALL, ("orders", "revenue", "items")
+    )
+    if not partial:
+        return {r["store"]: r for r in grouped(qs, by_order_store, aggregates)}
+    sales = {r["store"]: {**r, "customers": 0} for r in grouped(partial[0], by_store, partial[1])}
+    for r in grouped(qs, by_order_store, {"customers": aggregates["customers"]}):
+        sales[r["store"]]["customers"] = r["customers"]
+    return sales
 
 
 COLUMNS_TREND = [

@@ -726,8 +726,8 @@ def test_potential_sites_with_nobody_underserved_is_empty(geo_chain):
 @pytest.mark.parametrize(
     ("service", "params", "queries"),
     [
-        (customer_distance_by_state, {}, 2),
-        (customer_assignment_by_store, {}, 2),
+        (customer_distance_by_state, {}, 3),  # whether the rollups are built, states, overall
+        (customer_assignment_by_store, {}, 3),  # the same check, the pairs, the stores
         (white_spots_by_cell, {"min_customers": 2, "radius_km": 25.0, "cell_km": 10.0}, 2),
         (
             market_penetration_by_store,
