@@ -65,7 +65,8 @@ class StoreSales(models.Model):
 
 class ItemSales(models.Model):
     """Item-level sums per store, local period and product group: `kind` "sku" (one product),
-    "category" or "size", `value` the SKU, category or size. `orders` counts the orders holding
+    "category" or "size", `value` the SKU, category or size; or kind "all" (value ""): every
+    item. `orders` counts the orders holding
     at least one item of the group, `quantity` and `revenue` (quantity × unit price) its items."""
 
     grain = models.CharField(max_length=1, choices=Grain.choices)

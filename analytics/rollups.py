@@ -78,6 +78,7 @@ CUSTOMER = Table(
 )
 TABLES = (STORE, ITEM, CUSTOMER)
 ITEM_KINDS = {"sku": "product_id", "category": "product__category", "size": "product__size"}
+ALL_ITEMS = ("all", "")  # ItemSales' (kind, value) of every item, whatever its product
 
 
 def _day(path: str):
@@ -140,7 +141,10 @@ def _item_day_rows() -> list[str]:
     lines count its orders; for a category or size, one row per order and group first."""
     out = [
         f"SELECT store_id, 'sku', product_id, period, COUNT(*), SUM(quantity), SUM(revenue)"
-        f" FROM {LINES} GROUP BY store_id, product_id, period"
+        f" FROM {LINES} GROUP BY store_id, product_id, period",
+        # Every item of the day's orders (kind "all", value ""): the orders holding any item.
+        f"SELECT store_id, '{ALL_ITEMS[0]}', '{ALL_ITEMS[1]}', period, COUNT(DISTINCT order_id),"
+        f" SUM(quantity), SUM(revenue) FROM {LINES} GROUP BY store_id, period",
     ]
     for kind in ("category", "size"):
         per_order = (

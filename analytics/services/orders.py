@@ -320,25 +320,50 @@ def items_per_order_by_period(*, filters: Filters, scope: Scope, view: str = "tr
     `share` of all orders (%, two decimals). `meta` holds the overall orders, items and
     items_per_order.
     """
-    items = scoped_items(filters, scope)
-    totals = items.aggregate(orders=Count("order_id", distinct=True), items=Sum("quantity"))
-    meta = {"orders": totals["orders"], "items": totals["items"] or 0}
+    g = filters.granularity
+    from_rollups = None if view == "distribution" else _item_rollup(filters, scope)
+    if from_rollups is not None:
+        period = by_period(g).rollup()
+        measures = {"orders": Sum("orders"), "items": Sum("quantity")}
+        totals = from_rollups.aggregate(**measures)
+        per_period = from_rollups.annotate(p=period).values("p").annotate(**measures)
+        found = {r["p"]: r for r in per_period}
+    else:
+        items = scoped_items(filters, scope)
+        totals = items.aggregate(orders=Count("order_id", distinct=True), items=Sum("quantity"))
+    meta = {"orders": totals["orders"] or 0, "items": totals["items"] or 0}
     meta["items_per_order"] = ratio(meta["items"], meta["orders"])
     if view == "distribution":
         return Result(columns=COLUMNS_BASKET_SIZE, rows=_basket_sizes(filters, scope), meta=meta)
-    g = filters.granularity
-    per_period = (
-        items.annotate(period=trunc(g, "order__ordered_at"))
-        .values("period")
-        .annotate(orders=Count("order_id", distinct=True), items=Sum("quantity"))
-    )
-    found = {to_local_date(r["period"]): r for r in per_period}
+    if from_rollups is None:
+        per_period = (
+            items.annotate(period=trunc(g, "order__ordered_at"))
+            .values("period")
+            .annotate(orders=Count("order_id", distinct=True), items=Sum("quantity"))
+        )
+        found = {to_local_date(r["period"]): r for r in per_period}
     out = []
     for start in _series(filters, found):
         r = found.get(start, {"orders": 0, "items": 0})
         per_order = ratio(r["items"], r["orders"])
         out.append({"period": start, **_sales_items(r), "items_per_order": per_order})
     return Result(columns=["period", "orders", "items", "items_per_order"], rows=out, meta=meta)
+
+
+def _item_rollup(filters: Filters, scope: Scope):
+    """Item rollup rows of the items that count (every item, or the one product group the
+    filter selects) at grains no coarser than the granularity allows; None when the rollups
+    cannot answer (not built, a product filter of several groups)."""
+    if filters.has_product_filter and rollups.item_group(filters) is None:
+        return None
+    coarsest = by_period(filters.granularity).coarsest
+    source = rollups.sales_source(filters, scope, coarsest, (), items=True)
+    if source is None:
+        return None
+    if filters.has_product_filter:
+        return source[0]  # already the group's rows
+    kind, value = rollups.ALL_ITEMS
+    return source[0].filter(kind=kind, value=value)
 
 
 COLUMNS_BASKET_SIZE = ["n_items", "orders", "share"]

@@ -47,6 +47,11 @@ def test_tiny_chain_rows_by_hand(built):
         store_id="S1", grain=Grain.ALL, kind="sku", value="P2", period=rollups.ALL_TIME
     )
     assert (p2.orders, p2.quantity, p2.revenue) == (2, 2, Decimal("31.00"))
+    # every item of S1's two orders: 2×P1 at 10.00 and P2 at 15.50 (order 1), P2 (order 2)
+    every = ItemSales.objects.get(
+        store_id="S1", grain=Grain.ALL, kind="all", value="", period=rollups.ALL_TIME
+    )
+    assert (every.orders, every.quantity, every.revenue) == (2, 4, Decimal("51.00"))
     # order 3 is 2022-04-02 02:15 UTC: 2022-04-01 in Los Angeles
     day = StoreSales.objects.get(store_id="S2", grain=Grain.DAY)
     assert day.period == dt.date(2022, 4, 1)
