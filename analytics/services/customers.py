@@ -35,6 +35,7 @@ from analytics.registry import BASE_FILTERS, Param, analysis
 from analytics.services.base import (
     ZERO,
     Result,
+    by_period,
     grouped,
     money,
     percent,
@@ -316,13 +317,58 @@ def recurring_customers_by_period(*, filters: Filters, scope: Scope) -> Result:
     range, `recurring_customers` among them with 2 or more orders there, and
     `recurring_share` (%) = recurring / customers × 100.
     """
-    orders = scoped_orders(filters, scope)
-    by_period = {r["period"]: r for r in _recurring_by_period(filters, scope)}
-    return Result(
-        columns=COLUMNS_RECURRING,
-        rows=_fill_recurring(filters, by_period),
-        meta=_recurring_summary(orders),
+    from_rollups = _recurring_from_rollups(filters, scope)
+    if from_rollups is not None:
+        found, meta = from_rollups
+    else:
+        found = _recurring_by_period(filters, scope)
+        meta = _recurring_summary(scoped_orders(filters, scope))
+    by_period = {r["period"]: r for r in found}
+    return Result(columns=COLUMNS_RECURRING, rows=_fill_recurring(filters, by_period), meta=meta)
+
+
+def _recurring_from_rollups(filters: Filters, scope: Scope) -> tuple[list[dict], dict] | None:
+    """recurring_customers_by_period's periods and meta from the per-customer rollup (None
+    when it cannot answer: a product filter). A customer's orders in each period of the range
+    (rows no coarser than the granularity allows) against the first day of their history in
+    scope (the all-time rows, every filter but the dates): returning when that day is before
+    the period, repeating with 2 or more orders in the period."""
+    if filters.has_product_filter or not rollups.enabled():
+        return None
+    g = by_period(filters.granularity)
+    in_range, _ = rollups.sales_source(filters, scope, g.coarsest, (), customers=True)
+    history, _ = rollups.sales_source(
+        replace(filters, date_from=None, date_to=None), scope, Grain.ALL, (), customers=True
     )
+    per_period = (
+        in_range.annotate(p=g.rollup()).values("p", "customer_id").annotate(n=Sum("orders"))
+    )
+    firsts = history.values("customer_id").annotate(f=Min("first_day"))
+    try:
+        t_sql, t_params = per_period.query.sql_with_params()
+        f_sql, f_params = firsts.query.sql_with_params()
+    except EmptyResultSet:  # a scope without stores
+        return [], _recurring_meta({"customers": 0, "recurring": 0})
+    sql = f"""
+        WITH t AS ({t_sql}), f AS ({f_sql})
+        SELECT t.p, COUNT(*), SUM(CASE WHEN f.f < t.p THEN 1 ELSE 0 END),
+               SUM(CASE WHEN t.n >= 2 THEN 1 ELSE 0 END)
+        FROM t JOIN f ON f.customer_id = t.customer_id GROUP BY t.p"""
+    with connections[per_period.db].cursor() as cursor:
+        cursor.execute(sql, [*t_params, *f_params])
+        found = [
+            {"period": _rollup_date(p), "active": a, "returning": int(r), "repeaters": int(n)}
+            for p, a, r, n in cursor.fetchall()
+        ]
+    whole, _ = rollups.sales_source(filters, scope, Grain.ALL, (), customers=True)
+    totals = (
+        whole.values("customer_id")
+        .annotate(n=Sum("orders"))
+        .aggregate(
+            customers=Count("customer_id"), recurring=Count("customer_id", filter=Q(n__gte=2))
+        )
+    )
+    return found, _recurring_meta(totals)
 
 
 COLUMNS_RECURRING = [
@@ -383,6 +429,14 @@ def _recurring_by_period(filters: Filters, scope: Scope) -> list[dict]:
         ]
 
 
+def _rollup_date(value) -> dt.date:
+    """A truncated rollup period (a local date already) read by a raw cursor: text (SQLite),
+    or a date PostgreSQL truncated to a midnight in the connection's zone, UTC."""
+    if isinstance(value, str):
+        return dt.date.fromisoformat(value[:10])
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
 def _period_date(value) -> dt.date:
     """A truncated period read by a raw cursor: a datetime (PostgreSQL) or text (SQLite)."""
     if isinstance(value, str):
@@ -418,6 +472,10 @@ def _recurring_summary(orders: QuerySet) -> dict:
             customers=Count("customer_id"), recurring=Count("customer_id", filter=Q(n__gte=2))
         )
     )
+    return _recurring_meta(totals)
+
+
+def _recurring_meta(totals: dict) -> dict:
     return {
         "customers": totals["customers"],
         "recurring_customers": totals["recurring"],
