@@ -135,16 +135,47 @@ def ordering_customers(filters: Filters, scope: Scope) -> QuerySet[Customer]:
 def grid_cells(customers: QuerySet[Customer], cell_km: float) -> QuerySet:
     """`customers` grouped into a grid of cells about `cell_km` on a side: rows of `cell_km`
     in latitude, each cut into columns of `cell_km` measured at the row's middle latitude."""
-    step = cell_km / KM_PER_DEGREE
-    row = Floor(F("latitude") / Value(step))
-    middle = Radians((row + Value(0.5)) * Value(step))
-    column = Floor(F("longitude") * Cos(middle) / Value(step))
     return (
-        customers.annotate(cell_row=row, cell_col=column)
-        .values("cell_row", "cell_col")
+        _in_cells(customers, cell_km)
         .annotate(customers=Count("id"), lat=Avg("latitude"), lon=Avg("longitude"))
         .order_by("cell_row", "cell_col")
     )
+
+
+def _in_cells(qs: QuerySet, cell_km: float, prefix: str = "") -> QuerySet:
+    """`qs` grouped by the grid cell (`cell_row`, `cell_col`) of the customer (`prefix` the
+    path to the customer, "" for customers themselves)."""
+    step = cell_km / KM_PER_DEGREE
+    row = Floor(F(f"{prefix}latitude") / Value(step))
+    middle = Radians((row + Value(0.5)) * Value(step))
+    column = Floor(F(f"{prefix}longitude") * Cos(middle) / Value(step))
+    return qs.annotate(cell_row=row, cell_col=column).values("cell_row", "cell_col")
+
+
+def ordering_cells(filters: Filters, scope: Scope, cell_km: float) -> list[dict]:
+    """The grid cells of the customers with an order in view: `customers`, their centroid
+    (`lat`, `lon`), and their orders (`cell_orders`) and revenue (`cell_revenue`) in view.
+    From the per-customer rollup when it answers (the customers in one query, their sums
+    per cell in another), else from the base tables."""
+    source = rollups.sales_source(filters, scope, Grain.ALL, ("orders", "revenue"), customers=True)
+    if source is None:
+        cells = grid_cells(ordering_customers(filters, scope), cell_km)
+        return list(cells.annotate(cell_orders=Sum("n_orders"), cell_revenue=Sum("revenue")))
+    rows, sums = source
+    customers = Customer.objects.filter(id__in=rows.values("customer_id"))
+    sales = {
+        (r["cell_row"], r["cell_col"]): r
+        for r in _in_cells(rows, cell_km, "customer__").annotate(
+            cell_orders=sums["orders"], cell_revenue=sums["revenue"]
+        )
+    }
+    return [
+        {**cell, **{k: sales[cell["cell_row"], cell["cell_col"]][k] for k in CELL_SALES}}
+        for cell in grid_cells(customers, cell_km)
+    ]
+
+
+CELL_SALES = ("cell_orders", "cell_revenue")
 
 
 def _nearest_stores(lats: list[float], lons: list[float]) -> tuple[list[str], np.ndarray]:
@@ -390,11 +421,7 @@ def white_spots_by_cell(
     stores) and `nearest_store_km`. Most customers first. `meta`: `cells` (cells with at least
     `min_customers` customers) and `white_spot_customers`.
     """
-    cells = list(
-        grid_cells(ordering_customers(filters, scope), cell_km)
-        .annotate(cell_orders=Sum("n_orders"), cell_revenue=Sum("revenue"))
-        .filter(customers__gte=min_customers)
-    )
+    cells = [c for c in ordering_cells(filters, scope, cell_km) if c["customers"] >= min_customers]
     rows = []
     if cells:
         ids, km = _nearest_stores([c["lat"] for c in cells], [c["lon"] for c in cells])
@@ -576,20 +603,35 @@ class _Underserved:
     places: list[tuple[str, str]]
 
     @classmethod
-    def of(cls, customers: QuerySet[Customer], radius_km: float) -> _Underserved:
-        rows = list(
-            customers.filter(nearest_store_km__gt=radius_km)
-            .order_by("id")
-            .values_list(
-                "latitude",
-                "longitude",
-                "nearest_store_km",
-                "n_orders",
-                "revenue",
-                "city",
-                "state_abbr",
-            )
+    def of(cls, filters: Filters, scope: Scope, radius_km: float) -> tuple[_Underserved, QuerySet]:
+        """The under-served customers with an order in view, and every customer with one
+        (a Customer queryset): from the per-customer rollup when it answers."""
+        fields = ("latitude", "longitude", "nearest_store_km")
+        source = rollups.sales_source(
+            filters, scope, Grain.ALL, ("orders", "revenue"), customers=True
         )
+        if source is None:
+            customers = ordering_customers(filters, scope)
+            far = customers.filter(nearest_store_km__gt=radius_km).order_by("id")
+            rows = far.values_list(*fields, "n_orders", "revenue", "city", "state_abbr")
+        else:
+            sales, sums = source
+            customers = Customer.objects.filter(id__in=sales.values("customer_id"))
+            rows = (
+                sales.filter(customer__nearest_store_km__gt=radius_km)
+                .values("customer_id")
+                .annotate(
+                    **{f"c_{f}": Max(f"customer__{f}") for f in (*fields, "city", "state_abbr")},
+                    n=sums["orders"],
+                    r=sums["revenue"],
+                )
+                .order_by("customer_id")
+                .values_list(*(f"c_{f}" for f in fields), "n", "r", "c_city", "c_state_abbr")
+            )
+        return cls.from_rows(list(rows)), customers
+
+    @classmethod
+    def from_rows(cls, rows: list[tuple]) -> _Underserved:
         cols = list(zip(*rows, strict=True)) or [()] * 7
         return cls(
             lat=np.array(cols[0], dtype=float),
@@ -694,8 +736,7 @@ def potential_sites_by_rank(
     `avg_distance_now_km`, `avg_distance_new_km` and `distance_saved_km` (total).
     `meta`: `underserved_customers`, `candidates`.
     """
-    customers = ordering_customers(filters, scope)
-    people = _Underserved.of(customers, radius_km)
+    people, customers = _Underserved.of(filters, scope, radius_km)
     candidates = list(grid_cells(customers, cell_km)) if len(people.lat) else []
     meta = {"underserved_customers": len(people.lat), "candidates": len(candidates)}
     if not candidates:

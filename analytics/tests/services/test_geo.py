@@ -728,7 +728,7 @@ def test_potential_sites_with_nobody_underserved_is_empty(geo_chain):
     [
         (customer_distance_by_state, {}, 3),  # whether the rollups are built, states, overall
         (customer_assignment_by_store, {}, 3),  # the same check, the pairs, the stores
-        (white_spots_by_cell, {"min_customers": 2, "radius_km": 25.0, "cell_km": 10.0}, 2),
+        (white_spots_by_cell, {"min_customers": 2, "radius_km": 25.0, "cell_km": 10.0}, 3),
         (
             market_penetration_by_store,
             {"min_penetration_pct": 50.0, "min_orders_per_customer": 2.0},
@@ -737,7 +737,7 @@ def test_potential_sites_with_nobody_underserved_is_empty(geo_chain):
         (
             potential_sites_by_rank,
             {"sites": 5, "radius_km": 25.0, "min_saving_km": 5.0, "cell_km": 10.0},
-            2,
+            3,  # whether the rollups are built, the under-served customers, the cells
         ),
     ],
 )
