@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 
 import plotly.graph_objects as go
+import plotly.io as pio
 
 from analytics.filters import Granularity
 
@@ -16,14 +18,33 @@ NOTHING_MATCHES = "Nothing matches these filters."
 CHECK_FILTERS = "Check the filters above."
 
 
+@functools.cache
+def _look() -> dict:
+    """The charts' template (Plotly's "plotly_white") as the JSON the browser receives."""
+    return pio.templates["plotly_white"].to_plotly_json()
+
+
+class Styled(go.Figure):
+    """A figure built without a template and sent with the charts' one.
+
+    Plotly validates a template property by property each time a layout receives it, which
+    was most of a cached callback's time (about 45 ms of 65); the browser only needs it in
+    the JSON, so it is added there, the same for every chart."""
+
+    def to_plotly_json(self) -> dict:
+        out = super().to_plotly_json()
+        out["layout"] = {**out.get("layout", {}), "template": _look()}
+        return out
+
+
 def base_layout(**extra) -> go.Layout:
     # The top margin keeps Plotly's toolbar clear of the first bar, so a click reaches it.
     margin = {"l": 10, "r": 10, "t": 30, "b": 10}
-    return go.Layout(template="plotly_white", margin=margin, **extra)
+    return go.Layout(template="none", margin=margin, **extra)
 
 
-def figure(**layout) -> go.Figure:
-    return go.Figure(layout=base_layout(**layout))
+def figure(**layout) -> Styled:
+    return Styled(layout=base_layout(**layout))
 
 
 def message(text: str) -> go.Figure:

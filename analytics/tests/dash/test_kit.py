@@ -219,3 +219,19 @@ def test_a_click_on_a_unified_hover_trend_zooms_whichever_trace_comes_first(tiny
         "date_to": "2022-03-31",
         "granularity": "day",
     }
+
+
+def test_charts_reach_the_browser_with_the_plotly_white_template():
+    import json
+
+    import plotly.io as pio
+    from dash._utils import to_json  # how Dash serialises a callback's output
+
+    from analytics.dash_apps.kit.figures import figure, message
+
+    white = json.loads(to_json(pio.templates["plotly_white"]))
+    assert white["layout"]["plot_bgcolor"] == "white"
+    for fig in (figure(showlegend=False), message("Nothing here.")):
+        sent = json.loads(to_json(fig))
+        assert sent["layout"]["template"] == white
+        assert sent["layout"]["margin"]["l"] == 10
