@@ -134,6 +134,37 @@ class CustomerSales(models.Model):
         return f"{self.customer_id} at {self.store_id} {self.grain} {self.period}"
 
 
+class PairSales(models.Model):
+    """Orders holding two products together, per store and local period: `kind` "sku" (`a`
+    and `b` SKUs) or "name" (pizza names, the sizes of one merged), with `a` < `b`; and rows
+    with `a` = `b`: the orders holding `a`. What basket analysis counts, summable over stores
+    and periods because each order has one store and one local day."""
+
+    grain = models.CharField(max_length=1, choices=Grain.choices)
+    period = models.DateField()
+    store = models.ForeignKey(
+        "stores.Store",
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    kind = models.CharField(max_length=8)
+    a = models.CharField(max_length=100)
+    b = models.CharField(max_length=100)
+    orders = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["grain", "kind", "period", "store", "a", "b"], name="pair_sales_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.store_id} {self.kind} {self.a}+{self.b} {self.grain} {self.period}"
+
+
 class RollupState(models.Model):
     """One row (`id` 1): whether the rollups hold the base tables' sums. Until the first
     rebuild (an import, `manage.py rebuild_rollups`) analyses read the base tables."""

@@ -1,8 +1,9 @@
 """Rollups: stored sums of the base tables, kept exact, that analyses read instead of scanning
 millions of orders.
 
-Three tables (analytics.models): `StoreSales` (per store), `ItemSales` (per store and product
-group: one product, a category or a size) and `CustomerSales` (per store and customer), each
+Four tables (analytics.models): `StoreSales` (per store), `ItemSales` (per store and product
+group: one product, a category or a size), `CustomerSales` (per store and customer) and
+`PairSales` (per store and pair of products bought in one order), each
 at four grains: local day (D), month
 (M), year (Y) and all time (A). Day rows are summed from the base tables; every coarser grain is
 summed from the grain below it, so all four always agree.
@@ -33,7 +34,7 @@ from dataclasses import dataclass, replace
 from django.db import connection, transaction
 from django.db.models import Count, F, Q, QuerySet, Sum
 
-from analytics.models import CustomerSales, Grain, ItemSales, RollupState, StoreSales
+from analytics.models import CustomerSales, Grain, ItemSales, PairSales, RollupState, StoreSales
 
 ALL_TIME = dt.date(1970, 1, 1)  # the period of A rows; also the earliest local day supported
 NO_END = dt.date(2101, 1, 1)  # an open date range ends before this day
@@ -53,6 +54,7 @@ class Table:
     model: type
     dims: tuple[str, ...]
     measures: tuple[tuple[str, str], ...]
+    finest: str = Grain.DAY  # the grain summed from the base tables; coarser ones from it
 
     @property
     def name(self) -> str:
@@ -76,20 +78,26 @@ CUSTOMER = Table(
         ("last_day", "MAX"),
     ),
 )
-TABLES = (STORE, ITEM, CUSTOMER)
+# Pairs from months up: per day they would be as many rows as the items themselves (a store's
+# day holds a few dozen orders), so the days at a range's edges come from the base tables.
+PAIR = Table(PairSales, ("store_id", "kind", "a", "b"), (("orders", "SUM"),), Grain.MONTH)
+TABLES = (STORE, ITEM, CUSTOMER, PAIR)
+OF_ITEMS = (ITEM, PAIR)  # the tables summed from order items: a write to an item refreshes them
+PAIR_KINDS = {"sku": "product_id", "name": "name"}  # PairSales' kind: the lines' column paired
 ITEM_KINDS = {"sku": "product_id", "category": "product__category", "size": "product__size"}
 ALL_ITEMS = ("all", "")  # ItemSales' (kind, value) of every item, whatever its product
 
 
-def _day(path: str):
+def _day(path: str, grain: str = Grain.DAY):
     from analytics.services.base import trunc  # base imports the models this module serves
 
-    return trunc("day", path)
+    return trunc({Grain.DAY: "day", Grain.MONTH: "month"}[grain], path)
 
 
 def _day_rows(table: Table, orders: Q) -> list[tuple[str, list]]:
-    """SELECTs (SQL, params) of D rows, columns in `_columns(table)` order, from the base tables
-    for the orders matching `orders` (a Q on Order)."""
+    """SELECTs (SQL, params) of rows of the table's finest grain (D, for PAIR M), columns in
+    `_columns(table)` order, from the base tables for the orders matching `orders` (a Q on
+    Order)."""
     from orders.models import Order
 
     if table is STORE:
@@ -109,26 +117,28 @@ def _day_rows(table: Table, orders: Q) -> list[tuple[str, list]]:
         )
         picked = "b.k_store_id, b.k_customer_id, b.k_period, b.m_orders, b.m_revenue, b.m_items"
         return [_select(qs, f"{picked}, b.k_period, b.k_period")]
-    sql, params = _lines(orders).query.sql_with_params()
-    return [(sql, list(params))]  # the lines, summed by _insert_days
+    sql, params = _lines(orders, table.finest).query.sql_with_params()
+    return [(sql, list(params))]  # the lines, summed by _insert_days (ITEM and PAIR)
 
 
 LINES = "rollup_lines"  # a temporary table: one row per item with its order's store and day
-LINE_COLUMNS = ("store_id", "period", "order_id", "product_id", "category", "size")
+LINE_COLUMNS = ("store_id", "period", "order_id", "product_id", "name", "category", "size")
 
 
-def _lines(orders: Q) -> QuerySet:
-    """The items of the orders matching `orders`, each with its store, local day, product
-    group and line revenue (columns LINE_COLUMNS, then quantity and revenue)."""
+def _lines(orders: Q, grain: str = Grain.DAY) -> QuerySet:
+    """The items of the orders matching `orders`, each with its store, local day (or first
+    day of its month: `grain`), product group and line revenue (columns LINE_COLUMNS, then
+    quantity and revenue)."""
     from analytics.services.base import LINE_TOTAL
     from orders.models import OrderItem
 
     items = OrderItem.objects.filter(_prefixed(orders, "order__")).order_by()
     return items.annotate(
         k_store_id=F("order__store_id"),
-        k_period=_day("order__ordered_at"),
+        k_period=_day("order__ordered_at", grain),
         k_order_id=F("order_id"),
         k_product_id=F("product_id"),
+        k_name=F("product__name"),
         k_category=F("product__category"),
         k_size=F("product__size"),
         k_quantity=F("quantity"),
@@ -156,6 +166,37 @@ def _item_day_rows() -> list[str]:
             f" FROM ({per_order}) o GROUP BY store_id, {kind}, period"
         )
     return out
+
+
+PAIRED = "rollup_paired"  # a temporary table: the (order, key) pairs of one PairSales kind
+
+
+def _pair_day_rows(kind: str) -> list[str]:
+    """SELECTs of PAIR's D rows of `kind` from the table PAIRED (distinct store, period,
+    order_id, k): every two keys of one order with a < b, and each key alone (a = b)."""
+    return [
+        f"SELECT x.store_id, '{kind}', x.k, y.k, x.period, COUNT(*) FROM {PAIRED} x"
+        f" JOIN {PAIRED} y ON y.order_id = x.order_id AND y.k > x.k"
+        f" GROUP BY x.store_id, x.k, y.k, x.period",
+        f"SELECT store_id, '{kind}', k, k, period, COUNT(*) FROM {PAIRED}"
+        f" GROUP BY store_id, k, period",
+    ]
+
+
+def _insert_pairs(cursor, insert: str) -> None:
+    for kind, column in PAIR_KINDS.items():
+        cursor.execute(f"DROP TABLE IF EXISTS {PAIRED}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {PAIRED} AS SELECT DISTINCT store_id, period, order_id,"
+            f" {column} AS k FROM {LINES}"
+        )
+        if connection.vendor == "postgresql":  # a hash join; SQLite needs the index
+            cursor.execute(f"ANALYZE {PAIRED}")
+        else:
+            cursor.execute(f"CREATE INDEX {PAIRED}_order ON {PAIRED} (order_id, k)")
+        for sql in _pair_day_rows(kind):
+            cursor.execute(f"{insert}({sql}) d")
+        cursor.execute(f"DROP TABLE {PAIRED}")
 
 
 def _select(qs: QuerySet, picked: str) -> tuple[str, list]:
@@ -193,13 +234,13 @@ def _columns(table: Table) -> list[str]:
 
 def _insert_days(table: Table, orders: Q) -> None:
     names = ", ".join(_columns(table))
-    insert = f"INSERT INTO {table.name} (grain, {names}) SELECT '{Grain.DAY}', * FROM "
+    insert = f"INSERT INTO {table.name} (grain, {names}) SELECT '{table.finest}', * FROM "
     with connection.cursor() as cursor:
-        if table is not ITEM:
+        if table not in OF_ITEMS:
             for sql, params in _day_rows(table, orders):
                 cursor.execute(f"{insert}({sql}) d", params)
             return
-        # The items joined to their orders and products once, then summed three ways.
+        # The items joined to their orders and products once, then summed.
         (lines, params), columns = (
             _day_rows(table, orders)[0],
             (*LINE_COLUMNS, "quantity", "revenue"),
@@ -209,8 +250,11 @@ def _insert_days(table: Table, orders: Q) -> None:
         cursor.execute(f"CREATE TEMPORARY TABLE {LINES} AS SELECT {named} FROM ({lines}) l", params)
         if connection.vendor == "postgresql":
             cursor.execute(f"ANALYZE {LINES}")  # its groups' sizes, for the planner
-        for sql in _item_day_rows():
-            cursor.execute(f"{insert}({sql}) d")
+        if table is ITEM:
+            for sql in _item_day_rows():
+                cursor.execute(f"{insert}({sql}) d")
+        else:
+            _insert_pairs(cursor, insert)
         cursor.execute(f"DROP TABLE {LINES}")
 
 
@@ -252,7 +296,7 @@ def rebuild(tables: Iterable[Table] = TABLES) -> None:
         for table in tables:
             with _bulk(table):
                 _insert_days(table, Q())
-                for grain in ORDER[1:]:
+                for grain in ORDER[ORDER.index(table.finest) + 1 :]:
                     _insert_coarser(table, grain)
         RollupState.objects.update_or_create(pk=RollupState.SINGLETON, defaults={"built": True})
         if connection.vendor == "postgresql":
@@ -319,19 +363,21 @@ def _refresh(table: Table, params: list, days: set[dt.date]) -> None:
     from analytics.services.base import local_zone
 
     zone = local_zone()
-    for day in days:
+    for first in {_start_of(d, table.finest) for d in days}:
         _delete(
-            table, f"grain = %s AND period = %s AND {where}", [Grain.DAY, day.isoformat(), *params]
+            table,
+            f"grain = %s AND period = %s AND {where}",
+            [table.finest, first.isoformat(), *params],
         )
-        start = dt.datetime.combine(day, dt.time.min, tzinfo=zone)
-        end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+        start = dt.datetime.combine(first, dt.time.min, tzinfo=zone)
+        end = dt.datetime.combine(_next(first, table.finest), dt.time.min, tzinfo=zone)
         orders = Q(ordered_at__gte=start, ordered_at__lt=end, **of)
         _insert_days(table, orders)
     periods = {
         Grain.MONTH: {d.replace(day=1) for d in days},
         Grain.YEAR: {d.replace(month=1, day=1) for d in days},
     }
-    for grain in (Grain.MONTH, Grain.YEAR):
+    for grain in ORDER[ORDER.index(table.finest) + 1 : ORDER.index(Grain.ALL)]:
         for start in periods[grain]:
             end = _next(start, grain)
             _delete(
@@ -350,6 +396,8 @@ def _refresh(table: Table, params: list, days: set[dt.date]) -> None:
 
 
 def _next(start: dt.date, grain: str) -> dt.date:
+    if grain == Grain.DAY:
+        return start + dt.timedelta(days=1)
     if grain == Grain.MONTH:
         return (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
     return start.replace(year=start.year + 1)
@@ -393,6 +441,8 @@ def _cover(start: dt.date, end: dt.date, limit: int) -> Q | None:
 
 
 def _start_of(day: dt.date, grain: str) -> dt.date:
+    if grain == Grain.DAY:
+        return day
     return day.replace(day=1) if grain == Grain.MONTH else day.replace(month=1, day=1)
 
 
@@ -467,6 +517,14 @@ def sales_source(
     else:
         qs = StoreSales.objects.all()
         every = {"orders": Sum("orders"), "revenue": Sum("revenue"), "items": Sum("items")}
+    qs = _where(qs, filters, scope, coarsest if dated else None)
+    return qs, {name: every[name] for name in measures}
+
+
+def _where(qs: QuerySet, filters, scope, coarsest: str | None) -> QuerySet:
+    """Rollup rows `qs` of the stores of `filters` within `scope`, and with `coarsest` (a
+    grain) the rows whose sums make up its date range (None: rows of every grain and period,
+    for callers that pick them with `spans` themselves)."""
     qs = scope.filter(qs)
     if filters.store:
         qs = qs.filter(store_id__in=filters.store)
@@ -474,10 +532,41 @@ def sales_source(
         qs = qs.filter(store__state_abbr__in=filters.state)
     if filters.city:
         qs = qs.filter(store__city__iexact=filters.city)
-    if dated:  # else rows of every grain: the caller picks them
+    if coarsest is not None:
         qs = qs.filter(spans(filters.date_from, filters.date_to, coarsest))
-    qs = qs.order_by()
-    return qs, {name: every[name] for name in measures}
+    return qs.order_by()
+
+
+def month_spans(
+    date_from: dt.date | None, date_to: dt.date | None
+) -> tuple[Q | None, list[tuple[dt.date, dt.date]]]:
+    """`spans` from months up: the rows of the whole months and years of the local days
+    `date_from` .. `date_to` (None: no whole month), and the days left at either edge as
+    inclusive (first, last) ranges, for the base tables."""
+    if date_from is None and date_to is None:
+        return Q(grain=Grain.ALL), []
+    start = date_from or ALL_TIME
+    end = date_to + dt.timedelta(days=1) if date_to else NO_END  # exclusive
+    first = _start_of(start, Grain.MONTH)
+    first = first if first == start else _next(first, Grain.MONTH)
+    last = _start_of(end, Grain.MONTH)
+    if first >= last:
+        return None, [(start, end - dt.timedelta(days=1))] if start < end else []
+    edges = [(a, b - dt.timedelta(days=1)) for a, b in ((start, first), (last, end)) if a < b]
+    return _cover(first, last, ORDER.index(Grain.YEAR)), edges
+
+
+def pair_source(filters, scope, kind: str):
+    """PairSales rows of `kind` ("sku" or "name") for the stores and whole months of `filters`
+    within `scope` (None: no whole month), and the edge days (`month_spans`) to add from the
+    base tables. The product filter is not applied: basket analysis lists pairs by it. None
+    when the rollups are not enabled."""
+    if not enabled():
+        return None
+    covered, edges = month_spans(filters.date_from, filters.date_to)
+    if covered is None:
+        return None, edges
+    return _where(PairSales.objects.filter(kind=kind), filters, scope, None).filter(covered), edges
 
 
 # --- signal receivers (connected in AnalyticsConfig.ready) ---------------------------------------
@@ -505,25 +594,30 @@ def order_written(sender, instance, **kwargs) -> None:
 
 
 def item_written(sender, instance, **kwargs) -> None:
-    """post_save and post_delete of an item: its order's key, in the item rollup."""
+    """post_save and post_delete of an item: its order's key, in the item and pair rollups."""
     key = _order_key(instance.order_id)
     if key is not None:
-        refresh([key], (ITEM,))
+        refresh([key], OF_ITEMS)
 
 
 def remember_product(sender, instance, **kwargs) -> None:
     from products.models import Product
 
-    was = Product.objects.filter(pk=instance.pk).values("category", "size").first()
+    was = Product.objects.filter(pk=instance.pk).values("name", "category", "size").first()
     instance._rollup_was = was
 
 
 def product_written(sender, instance, **kwargs) -> None:
-    """post_save of a product: a new category or size moves its sales between groups."""
+    """post_save of a product: a new category or size moves its sales between item groups, a
+    new name its pairs by name."""
     was = getattr(instance, "_rollup_was", None)
-    moved = was and (was["category"], was["size"]) != (instance.category, instance.size)
-    if moved and is_built():
-        rebuild((ITEM,))
+    if not was or not is_built():
+        return
+    moved = (was["category"], was["size"]) != (instance.category, instance.size)
+    renamed = was["name"] != instance.name
+    tables = (ITEM,) * moved + (PAIR,) * renamed
+    if tables:
+        rebuild(tables)
 
 
 def product_sales(filters, scope) -> list[dict] | None:

@@ -91,7 +91,7 @@ def _write_items(order: Order, lines: list[PricedLine]) -> None:
         for x in lines
     )
     key = rollups.key_of(order.store_id, order.ordered_at, order.customer_id)
-    rollups.refresh([key], (rollups.ITEM,))
+    rollups.refresh([key], rollups.OF_ITEMS)
 
 
 def place_order(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import statistics
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import replace
 from decimal import Decimal
 
@@ -53,6 +53,7 @@ from analytics.services.base import (
     weekday_counts,
 )
 from orders.models import OrderItem
+from products.models import Product
 
 
 @analysis("orders/trend/", filters=(*BASE_FILTERS, "granularity"))
@@ -542,16 +543,17 @@ def orders_together_by_product_pair(
     """
     base = replace(filters, category=None, size=None, sku=())
     key = "product_id" if by == "sku" else "product__name"
-    n = scoped_orders(base, scope).count()
-    threshold = math.ceil(Decimal(str(min_support)) * n / 100)
-    singles = {
-        r["key"]: r["orders"]
-        for r in scoped_items(base, scope)
-        .values(key=F(key))
-        .annotate(orders=Count("order_id", distinct=True))
-        .order_by()
-    }
-    rows = [_pair(r, n, singles) for r in _pairs(base, scope, filters, key, threshold)]
+    source = rollups.pair_source(base, scope, by)
+    if source is not None:  # the pair rollup's whole months, and the edge days' orders
+        n = _overall(base, scope)["orders"]
+        threshold = math.ceil(Decimal(str(min_support)) * n / 100)
+        singles, pairs = _pairs_from_rollup(*source, base, scope, filters, key, threshold)
+    else:
+        n = scoped_orders(base, scope).count()
+        threshold = math.ceil(Decimal(str(min_support)) * n / 100)
+        singles = _singles(base, scope, key)
+        pairs = _pairs(base, scope, filters, key, threshold)
+    rows = [_pair(r, n, singles) for r in pairs]
     rows.sort(key=lambda r: (-r["orders_together"], -r["lift"], r["product_a"], r["product_b"]))
     return Result(columns=COLUMNS_PAIRS, rows=rows[: filters.limit], meta={"orders": n})
 
@@ -593,6 +595,50 @@ def _pairs(base: Filters, scope: Scope, filters: Filters, key: str, threshold: i
         .filter(together__gte=max(threshold, 1))
         .order_by()
     )
+
+
+def _singles(base: Filters, scope: Scope, key: str) -> dict[str, int]:
+    """Orders holding each product (or name), from the base tables."""
+    items = scoped_items(base, scope).values(key=F(key))
+    return {
+        r["key"]: r["orders"]
+        for r in items.annotate(orders=Count("order_id", distinct=True)).order_by()
+    }
+
+
+def _pairs_from_rollup(
+    months: QuerySet | None,
+    edges: list[tuple[dt.date, dt.date]],
+    base: Filters,
+    scope: Scope,
+    filters: Filters,
+    key: str,
+    threshold: int,
+) -> tuple[dict[str, int], list[dict]]:
+    """`_singles` and `_pairs`: the PairSales rows `months` (one kind, scoped, whole months;
+    None: none) plus, from the base tables, the orders of the `edges` (inclusive day ranges)."""
+    singles: Counter[str] = Counter()
+    together: Counter[tuple[str, str]] = Counter()
+    if months is not None:
+        singles.update(dict(months.filter(a=F("b")).values_list("a").annotate(Sum("orders"))))
+        pairs = months.filter(a__lt=F("b"))
+        if filters.has_product_filter:
+            wanted = matching_products(filters, PRODUCT_FIELD[key])
+            pairs = pairs.filter(Q(a__in=wanted) | Q(b__in=wanted))
+        for r in pairs.values("a", "b").annotate(n=Sum("orders")).order_by():
+            together[r["a"], r["b"]] += r["n"]
+    for first, last in edges:
+        edge = replace(base, date_from=first, date_to=last)
+        singles.update(_singles(edge, scope, key))
+        for r in _pairs(edge, scope, filters, key, 1):
+            together[r["a"], r["b"]] += r["together"]
+    least = max(threshold, 1)
+    rows = [{"a": a, "b": b, "together": n} for (a, b), n in together.items() if n >= least]
+    if key == "product__name":
+        return singles, [{**r, "name_a": r["a"], "name_b": r["b"]} for r in rows]
+    skus = {r["a"] for r in rows} | {r["b"] for r in rows}
+    names = dict(Product.objects.filter(id__in=skus).values_list("id", "name"))
+    return singles, [{**r, "name_a": names[r["a"]], "name_b": names[r["b"]]} for r in rows]
 
 
 def _pair(row: dict, n: int, singles: dict[str, int]) -> dict:

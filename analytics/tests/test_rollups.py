@@ -17,7 +17,7 @@ from django.test import override_settings
 from accounts.scope import EVERYTHING, Scope
 from analytics import rollups
 from analytics.filters import Filters
-from analytics.models import CustomerSales, Grain, ItemSales, StoreSales
+from analytics.models import CustomerSales, Grain, ItemSales, PairSales, StoreSales
 from analytics.registry import all_analyses
 from analytics.services.base import money
 from orders.models import Order
@@ -33,8 +33,8 @@ def _rows(model) -> list[tuple]:
     )
 
 
-def _snapshot() -> tuple[list, list, list]:
-    return _rows(StoreSales), _rows(ItemSales), _rows(CustomerSales)
+def _snapshot() -> tuple[list, ...]:
+    return _rows(StoreSales), _rows(ItemSales), _rows(CustomerSales), _rows(PairSales)
 
 
 def _pieces(q) -> list[tuple[str, dt.date, dt.date]]:
@@ -58,6 +58,47 @@ def test_a_range_splits_into_edge_days_whole_months_and_whole_years():
         (Grain.MONTH, d(2024, 1, 1), d(2024, 2, 1)),
         (Grain.DAY, d(2024, 2, 1), d(2024, 2, 4)),
     ]
+
+
+def test_pairs_take_whole_months_and_years_and_leave_the_edge_days_to_the_base_tables():
+    d = dt.date
+    covered, edges = rollups.month_spans(d(2021, 11, 20), d(2024, 2, 3))
+    assert sorted(_pieces(covered), key=lambda p: p[1]) == [
+        (Grain.MONTH, d(2021, 12, 1), d(2022, 1, 1)),
+        (Grain.YEAR, d(2022, 1, 1), d(2024, 1, 1)),
+        (Grain.MONTH, d(2024, 1, 1), d(2024, 2, 1)),
+    ]
+    assert edges == [(d(2021, 11, 20), d(2021, 11, 30)), (d(2024, 2, 1), d(2024, 2, 3))]
+    # within one month: no rollup rows at all; whole months: no edges; open ends: no edges
+    assert rollups.month_spans(d(2022, 5, 2), d(2022, 5, 30)) == (
+        None,
+        [(d(2022, 5, 2), d(2022, 5, 30))],
+    )
+    covered, edges = rollups.month_spans(d(2022, 5, 1), d(2022, 6, 30))
+    assert (_pieces(covered), edges) == ([(Grain.MONTH, d(2022, 5, 1), d(2022, 7, 1))], [])
+    covered, edges = rollups.month_spans(None, d(2022, 6, 15))
+    assert edges == [(d(2022, 6, 1), d(2022, 6, 15))]
+    assert rollups.month_spans(None, None)[1] == []
+
+
+def test_basket_by_name_and_with_min_support_from_the_pair_rollup(pizza_small_db):
+    from analytics.services.orders import orders_together_by_product_pair as basket
+
+    last = Order.objects.order_by("-ordered_at").first().ordered_at.astimezone(LA).date()
+    year = last.year - 1
+    cases = [
+        ({}, {"by": "name"}),
+        ({"date_from": dt.date(year, 1, 10), "date_to": dt.date(year, 8, 20)}, {"by": "name"}),
+        ({"state": ("CA",), "size": "Large"}, {"by": "name", "min_support": 0.5}),
+        ({"date_from": dt.date(year, 3, 3), "date_to": dt.date(year, 3, 28)}, {"min_support": 1}),
+    ]
+    for values, params in cases:
+        filters = Filters(**{"limit": 1000, **values})
+        fast = basket(filters=filters, scope=EVERYTHING, **params)
+        with override_settings(ANALYTICS_ROLLUPS=False):
+            slow = basket(filters=filters, scope=EVERYTHING, **params)
+        assert fast.rows and fast.rows == slow.rows, (values, params)
+        assert fast.meta == slow.meta
 
 
 def test_no_coarser_rows_than_the_grouping_allows():

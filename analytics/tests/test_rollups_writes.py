@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from analytics import rollups
-from analytics.models import CustomerSales, Grain, ItemSales, StoreSales
+from analytics.models import CustomerSales, Grain, ItemSales, PairSales, StoreSales
 from orders.models import Order, OrderItem
 
 LA = ZoneInfo("America/Los_Angeles")
@@ -24,8 +24,8 @@ def _rows(model) -> list[tuple]:
     )
 
 
-def _snapshot() -> tuple[list, list, list]:
-    return _rows(StoreSales), _rows(ItemSales), _rows(CustomerSales)
+def _snapshot() -> tuple[list, ...]:
+    return _rows(StoreSales), _rows(ItemSales), _rows(CustomerSales), _rows(PairSales)
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def built(tiny_chain):
     return tiny_chain
 
 
-def _after_rebuild() -> tuple[list, list, list]:
+def _after_rebuild() -> tuple[list, ...]:
     rollups.rebuild()
     return _snapshot()
 
@@ -55,6 +55,48 @@ def test_tiny_chain_rows_by_hand(built):
     # order 3 is 2022-04-02 02:15 UTC: 2022-04-01 in Los Angeles
     day = StoreSales.objects.get(store_id="S2", grain=Grain.DAY)
     assert day.period == dt.date(2022, 4, 1)
+
+
+def _pairs(kind: str, grain: str = Grain.ALL) -> dict[tuple, int]:
+    rows = PairSales.objects.filter(kind=kind, grain=grain)
+    return {(r.store_id, r.a, r.b): r.orders for r in rows}
+
+
+def test_tiny_chain_pair_rows_by_hand(built):
+    # S1: order 1 holds P1 (twice) and P2, order 2 P2 alone; S3: order 4 holds P1 and P3;
+    # S2: order 3 holds P3 alone. P1 and P2 are both "Margherita", P3 "Veggie".
+    assert _pairs("sku") == {
+        ("S1", "P1", "P1"): 1,
+        ("S1", "P2", "P2"): 2,
+        ("S1", "P1", "P2"): 1,
+        ("S2", "P3", "P3"): 1,
+        ("S3", "P1", "P1"): 1,
+        ("S3", "P3", "P3"): 1,
+        ("S3", "P1", "P3"): 1,
+    }
+    # by name, order 1 is one name: no pair, and Margherita counts the order once
+    assert _pairs("name") == {
+        ("S1", "Margherita", "Margherita"): 2,
+        ("S2", "Veggie", "Veggie"): 1,
+        ("S3", "Margherita", "Margherita"): 1,
+        ("S3", "Veggie", "Veggie"): 1,
+        ("S3", "Margherita", "Veggie"): 1,
+    }
+    # months are the finest grain: no day rows, and March 2022 at S1 holds orders 1 and 2
+    assert not PairSales.objects.filter(grain=Grain.DAY).exists()
+    march = _pairs("sku", Grain.MONTH)
+    assert march[("S1", "P2", "P2")] == 2
+
+
+def test_renaming_a_product_moves_its_pairs_by_name(built):
+    from products.models import Product
+
+    veggie = Product.objects.get(pk="P3")
+    veggie.name = "Artichoke"  # sorts before "Margherita" now
+    veggie.save()
+    assert _pairs("name")[("S3", "Artichoke", "Margherita")] == 1
+    assert ("S3", "Margherita", "Veggie") not in _pairs("name")
+    assert _snapshot() == _after_rebuild()
 
 
 def test_creating_moving_editing_and_deleting_orders_keep_rows_exact(built):

@@ -496,8 +496,19 @@ def test_basket_stays_in_the_scope(baskets, make_user):
 
 
 def test_basket_reads_three_aggregates(baskets, django_assert_num_queries):
-    with django_assert_num_queries(3):  # N, orders per product, pairs
+    with django_assert_num_queries(4):  # rollups built?, N, orders per product, pairs
         orders_together_by_product_pair(filters=Filters(), scope=EVERYTHING)
+
+
+def test_basket_from_the_pair_rollup_reads_a_few_small_queries(baskets, django_assert_num_queries):
+    from analytics import rollups
+
+    slow = orders_together_by_product_pair(filters=Filters(), scope=EVERYTHING)
+    rollups.rebuild()
+    # rollups built? (twice), N, orders per product, pairs, the pairs' product names
+    with django_assert_num_queries(6):
+        fast = orders_together_by_product_pair(filters=Filters(), scope=EVERYTHING)
+    assert fast.rows == slow.rows and fast.rows
 
 
 def test_basket_without_data_is_empty(tiny_chain):
