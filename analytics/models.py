@@ -165,6 +165,36 @@ class PairSales(models.Model):
         return f"{self.store_id} {self.kind} {self.a}+{self.b} {self.grain} {self.period}"
 
 
+class HourSales(models.Model):
+    """Order-level sums per store, local period and local hour of day (0-23): what peak
+    times count. From months up: per day they would be a dozen rows per store and day, so the
+    days at a range's edges come from the base tables."""
+
+    grain = models.CharField(max_length=1, choices=Grain.choices)
+    period = models.DateField()
+    store = models.ForeignKey(
+        "stores.Store",
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    hour = models.PositiveSmallIntegerField()
+    orders = models.PositiveIntegerField()
+    revenue = models.DecimalField(max_digits=14, decimal_places=2)
+    items = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["grain", "period", "store", "hour"], name="hour_sales_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.store_id} {self.hour}h {self.grain} {self.period}"
+
+
 class RollupState(models.Model):
     """One row (`id` 1): whether the rollups hold the base tables' sums. Until the first
     rebuild (an import, `manage.py rebuild_rollups`) analyses read the base tables."""

@@ -1,12 +1,12 @@
 """Rollups: stored sums of the base tables, kept exact, that analyses read instead of scanning
 millions of orders.
 
-Four tables (analytics.models): `StoreSales` (per store), `ItemSales` (per store and product
-group: one product, a category or a size), `CustomerSales` (per store and customer) and
-`PairSales` (per store and pair of products bought in one order), each
-at four grains: local day (D), month
-(M), year (Y) and all time (A). Day rows are summed from the base tables; every coarser grain is
-summed from the grain below it, so all four always agree.
+Five tables (analytics.models): `StoreSales` (per store), `ItemSales` (per store and product
+group: one product, a category or a size), `CustomerSales` (per store and customer),
+`PairSales` (per store and pair of products bought in one order) and `HourSales` (per store
+and local hour of day), each at four grains: local day (D), month (M), year (Y) and all time
+(A); PairSales and HourSales from months up. The finest rows are summed from the base tables;
+every coarser grain is summed from the grain below it, so all of them always agree.
 
 Kept exact by:
 - `rebuild()`: every row again, in one pass per grain (the importer, `manage.py
@@ -34,7 +34,15 @@ from dataclasses import dataclass, replace
 from django.db import connection, transaction
 from django.db.models import Count, F, Q, QuerySet, Sum
 
-from analytics.models import CustomerSales, Grain, ItemSales, PairSales, RollupState, StoreSales
+from analytics.models import (
+    CustomerSales,
+    Grain,
+    HourSales,
+    ItemSales,
+    PairSales,
+    RollupState,
+    StoreSales,
+)
 
 ALL_TIME = dt.date(1970, 1, 1)  # the period of A rows; also the earliest local day supported
 NO_END = dt.date(2101, 1, 1)  # an open date range ends before this day
@@ -81,7 +89,14 @@ CUSTOMER = Table(
 # Pairs from months up: per day they would be as many rows as the items themselves (a store's
 # day holds a few dozen orders), so the days at a range's edges come from the base tables.
 PAIR = Table(PairSales, ("store_id", "kind", "a", "b"), (("orders", "SUM"),), Grain.MONTH)
-TABLES = (STORE, ITEM, CUSTOMER, PAIR)
+# Hours of the day from months up, as pairs: per day, a dozen rows per store and day.
+HOUR = Table(
+    HourSales,
+    ("store_id", "hour"),
+    (("orders", "SUM"), ("revenue", "SUM"), ("items", "SUM")),
+    Grain.MONTH,
+)
+TABLES = (STORE, ITEM, CUSTOMER, PAIR, HOUR)
 OF_ITEMS = (ITEM, PAIR)  # the tables summed from order items: a write to an item refreshes them
 PAIR_KINDS = {"sku": "product_id", "name": "name"}  # PairSales' kind: the lines' column paired
 ITEM_KINDS = {"sku": "product_id", "category": "product__category", "size": "product__size"}
@@ -117,6 +132,20 @@ def _day_rows(table: Table, orders: Q) -> list[tuple[str, list]]:
         )
         picked = "b.k_store_id, b.k_customer_id, b.k_period, b.m_orders, b.m_revenue, b.m_items"
         return [_select(qs, f"{picked}, b.k_period, b.k_period")]
+    if table is HOUR:
+        from analytics.services.base import LocalExtract
+
+        qs = Order.objects.filter(orders).order_by()
+        qs = qs.annotate(
+            k_store_id=F("store_id"),
+            k_hour=LocalExtract("ordered_at", "hour"),
+            k_period=_day("ordered_at", Grain.MONTH),
+        )
+        qs = qs.values("k_store_id", "k_hour", "k_period").annotate(
+            m_orders=Count("id"), m_revenue=Sum("total"), m_items=Sum("n_items")
+        )
+        picked = "b.k_store_id, b.k_hour, b.k_period, b.m_orders, b.m_revenue, b.m_items"
+        return [_select(qs, picked)]
     sql, params = _lines(orders, table.finest).query.sql_with_params()
     return [(sql, list(params))]  # the lines, summed by _insert_days (ITEM and PAIR)
 
@@ -567,6 +596,18 @@ def pair_source(filters, scope, kind: str):
     if covered is None:
         return None, edges
     return _where(PairSales.objects.filter(kind=kind), filters, scope, None).filter(covered), edges
+
+
+def hour_source(filters, scope):
+    """HourSales rows for the stores and whole months of `filters` within `scope` (None: no
+    whole month), and the edge days (`month_spans`) to add from the base tables. None when the
+    rollups are not enabled or a product filter is set (its revenue is the matching items')."""
+    if not enabled() or filters.has_product_filter:
+        return None
+    covered, edges = month_spans(filters.date_from, filters.date_to)
+    if covered is None:
+        return None, edges
+    return _where(HourSales.objects.all(), filters, scope, None).filter(covered), edges
 
 
 # --- signal receivers (connected in AnalyticsConfig.ready) ---------------------------------------

@@ -196,7 +196,7 @@ def sales_by_peak_time(*, filters: Filters, scope: Scope, view: str = "hours") -
 
 
 def _hours(filters: Filters, scope: Scope) -> Result:
-    found = {r["hour"]: r for r in sales_by(filters, scope, {"hour": local_part("hour")})}
+    found = {r["hour"]: r for r in _by_hour(filters, scope)}
     total = sum(r["orders"] for r in found.values())
     out = []
     for hour in range(24):
@@ -206,6 +206,33 @@ def _hours(filters: Filters, scope: Scope) -> Result:
             {"hour": hour, "orders": cell["orders"], "revenue": cell["revenue"], "share": share}
         )
     return Result(columns=["hour", "orders", "revenue", "share"], rows=out)
+
+
+def _by_hour(filters: Filters, scope: Scope) -> list[dict]:
+    """Orders and revenue per local hour (`sales_by`): from the hour rollup's whole months and
+    years plus the base tables' edge days when it can answer, else from the base tables."""
+    source = rollups.hour_source(filters, scope)
+    if source is None:
+        return sales_by(filters, scope, {"hour": local_part("hour")})
+    months, edges = source
+    found: dict[int, dict] = {}
+    parts = (
+        []
+        if months is None
+        else [months.values("hour").annotate(o=Sum("orders"), r=Sum("revenue"))]
+    )
+    for first, last in edges:
+        edge = replace(filters, date_from=first, date_to=last)
+        parts.append(
+            {"hour": r["hour"], "o": r["orders"], "r": r["revenue"]}
+            for r in sales_by(edge, scope, {"hour": local_part("hour")})
+        )
+    for part in parts:
+        for r in part:
+            cell = found.setdefault(r["hour"], {"hour": r["hour"], "orders": 0, "revenue": ZERO})
+            cell["orders"] += r["o"]
+            cell["revenue"] += r["r"]
+    return [{**r, "revenue": money(r["revenue"])} for r in found.values()]
 
 
 def _weekdays(filters: Filters, scope: Scope) -> Result:

@@ -17,7 +17,14 @@ from django.test import override_settings
 from accounts.scope import EVERYTHING, Scope
 from analytics import rollups
 from analytics.filters import Filters
-from analytics.models import CustomerSales, Grain, ItemSales, PairSales, StoreSales
+from analytics.models import (
+    CustomerSales,
+    Grain,
+    HourSales,
+    ItemSales,
+    PairSales,
+    StoreSales,
+)
 from analytics.registry import all_analyses
 from analytics.services.base import money
 from orders.models import Order
@@ -34,7 +41,13 @@ def _rows(model) -> list[tuple]:
 
 
 def _snapshot() -> tuple[list, ...]:
-    return _rows(StoreSales), _rows(ItemSales), _rows(CustomerSales), _rows(PairSales)
+    return (
+        _rows(StoreSales),
+        _rows(ItemSales),
+        _rows(CustomerSales),
+        _rows(PairSales),
+        _rows(HourSales),
+    )
 
 
 def _pieces(q) -> list[tuple[str, dt.date, dt.date]]:

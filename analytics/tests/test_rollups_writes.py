@@ -9,7 +9,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from analytics import rollups
-from analytics.models import CustomerSales, Grain, ItemSales, PairSales, StoreSales
+from analytics.models import (
+    CustomerSales,
+    Grain,
+    HourSales,
+    ItemSales,
+    PairSales,
+    StoreSales,
+)
 from orders.models import Order, OrderItem
 
 LA = ZoneInfo("America/Los_Angeles")
@@ -25,7 +32,13 @@ def _rows(model) -> list[tuple]:
 
 
 def _snapshot() -> tuple[list, ...]:
-    return _rows(StoreSales), _rows(ItemSales), _rows(CustomerSales), _rows(PairSales)
+    return (
+        _rows(StoreSales),
+        _rows(ItemSales),
+        _rows(CustomerSales),
+        _rows(PairSales),
+        _rows(HourSales),
+    )
 
 
 @pytest.fixture
@@ -86,6 +99,46 @@ def test_tiny_chain_pair_rows_by_hand(built):
     assert not PairSales.objects.filter(grain=Grain.DAY).exists()
     march = _pairs("sku", Grain.MONTH)
     assert march[("S1", "P2", "P2")] == 2
+
+
+def test_tiny_chain_hour_rows_by_hand(built):
+    # local hours: order 1 2022-03-01 19:00 UTC = 11:00 PST; order 2 2022-03-08 20:30 UTC =
+    # 12:30 PST; order 3 2022-04-02 02:15 UTC = 2022-04-01 19:15 PDT; order 4 2023-01-15
+    # 23:59 UTC = 15:59 PST
+    rows = HourSales.objects.filter(grain=Grain.ALL)
+    assert {(r.store_id, r.hour): (r.orders, r.revenue, r.items) for r in rows} == {
+        ("S1", 11): (1, Decimal("35.50"), 3),
+        ("S1", 12): (1, Decimal("15.50"), 1),
+        ("S2", 19): (1, Decimal("21.75"), 3),
+        ("S3", 15): (1, Decimal("17.25"), 2),
+    }
+    assert not HourSales.objects.filter(grain=Grain.DAY).exists()
+    april = HourSales.objects.get(grain=Grain.MONTH, store_id="S2")
+    assert (april.period, april.hour) == (dt.date(2022, 4, 1), 19)
+
+
+def test_peak_hours_add_the_edge_days_to_the_whole_months(built):
+    from accounts.scope import EVERYTHING
+    from analytics.filters import Filters
+    from analytics.services.trends import sales_by_peak_time
+
+    def hours(**values) -> dict[int, int]:
+        rows = sales_by_peak_time(filters=Filters(**values), scope=EVERYTHING).rows
+        return {r["hour"]: r["orders"] for r in rows if r["orders"]}
+
+    # March 2022 whole (orders 1 and 2), April 1 an edge day (order 3), 2023 whole (order 4)
+    assert hours(date_from=dt.date(2022, 3, 1), date_to=dt.date(2022, 4, 1)) == {
+        11: 1,
+        12: 1,
+        19: 1,
+    }
+    assert hours(date_from=dt.date(2022, 3, 5), date_to=dt.date(2023, 12, 31)) == {
+        12: 1,
+        19: 1,
+        15: 1,
+    }
+    assert hours(date_from=dt.date(2022, 3, 2), date_to=dt.date(2022, 3, 9)) == {12: 1}
+    assert hours() == {11: 1, 12: 1, 19: 1, 15: 1}
 
 
 def test_renaming_a_product_moves_its_pairs_by_name(built):
