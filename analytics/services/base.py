@@ -295,6 +295,19 @@ def sales_by(filters: Filters, scope: Scope, groups: dict) -> list[dict]:
     With one (category, size, sku), revenue is the sum of quantity × unit price of the
     matching items and orders counts the orders holding at least one of them.
     """
+    qs, columns = sales_by_query(filters, scope, groups)
+    return [
+        {
+            **{name: r[column] for name, column in columns.items()},
+            "revenue": money(r[columns["revenue"]]),
+        }
+        for r in qs.order_by(*(columns[name] for name in groups))
+    ]
+
+
+def sales_by_query(filters: Filters, scope: Scope, groups: dict) -> tuple[QuerySet, dict]:
+    """`sales_by` as an unordered grouped queryset of dicts, for callers that go on in SQL,
+    and the column of each output name (the `groups`, `orders` and `revenue`)."""
     source = None
     if all(isinstance(g, Group) and g.rollup is not None for g in groups.values()):
         grains = [g.coarsest for g in groups.values()] or [Grain.ALL]
@@ -307,21 +320,13 @@ def sales_by(filters: Filters, scope: Scope, groups: dict) -> list[dict]:
         qs, sums = source
         keys = {f"k_{name}": g.rollup() for name, g in groups.items()}
         measures = {f"m_{name}": agg for name, agg in sums.items()}
-        rows = qs.annotate(**keys).values(*keys).annotate(**measures).order_by(*keys)
-        return [
-            {
-                **{name: r[f"k_{name}"] for name in groups},
-                **{name: r[f"m_{name}"] for name in sums},
-                "revenue": money(r["m_revenue"]),
-            }
-            for r in rows
-        ]
-    else:
-        qs, prefix, measures = sales_source(filters, scope)
-        keys = {name: make(prefix) for name, make in groups.items()}
-        exprs = {k: (F(v) if isinstance(v, str) else v) for k, v in keys.items()}
-    rows = qs.annotate(**exprs).values(*exprs).annotate(**measures).order_by(*exprs)
-    return [{**r, "revenue": money(r["revenue"])} for r in rows]
+        columns = {name: f"k_{name}" for name in groups} | {n: f"m_{n}" for n in sums}
+        return qs.annotate(**keys).values(*keys).annotate(**measures).order_by(), columns
+    qs, prefix, measures = sales_source(filters, scope)
+    keys = {name: make(prefix) for name, make in groups.items()}
+    exprs = {k: (F(v) if isinstance(v, str) else v) for k, v in keys.items()}
+    columns = {name: name for name in [*groups, *measures]}
+    return qs.annotate(**exprs).values(*exprs).annotate(**measures).order_by(), columns
 
 
 def scalar(qs: QuerySet, aggregate: Aggregate, output_field: Field, default=None) -> Combinable:

@@ -15,7 +15,8 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 import numpy as np
-from django.db import connection
+from django.core.exceptions import EmptyResultSet
+from django.db import connection, connections
 from django.db.models import (
     Avg,
     Count,
@@ -49,7 +50,7 @@ from analytics.services.base import (
     money,
     percent,
     ratio,
-    sales_by,
+    sales_by_query,
     sales_source,
     scoped_items,
     scoped_orders,
@@ -307,16 +308,20 @@ COLUMNS_DISTANCE = [
 
 
 @dataclass
-class _Assignment:
-    main: str
-    nearest: str
-    extra_km: float  # distance to the main store minus distance to the nearest
+class _Assignments:
+    """Ordering customers counted by (main store, nearest store), and per pair the sum of the
+    extra kilometres to the main store."""
+
+    customers: dict[tuple[str, str], int]
+    extra_km: dict[tuple[str, str], float]
 
 
-def _assignments(filters: Filters, scope: Scope) -> list[_Assignment]:
+def _assignments(filters: Filters, scope: Scope) -> _Assignments:
     """Each ordering customer's main store in view (most orders, then more revenue, then
-    lower store id) against their nearest store of the chain."""
-    pairs = sales_by(
+    lower store id) against their nearest store of the chain, counted per pair of stores in
+    the database: one row per customer and store (`sales_by_query`), the main one picked by a
+    window over the customer's rows."""
+    qs, col = sales_by_query(
         filters,
         scope,
         {
@@ -327,17 +332,26 @@ def _assignments(filters: Filters, scope: Scope) -> list[_Assignment]:
             "km": Group(_order_km, _rollup_km, per_customer=True),
         },
     )
-    best: dict[str, tuple] = {}
-    for r in pairs:
-        if r["nearest"] is None or r["nearest_km"] is None:  # edited by hand without km
-            continue
-        rank = (-r["orders"], -r["revenue"], r["store_key"])
-        if r["customer_key"] not in best or rank < best[r["customer_key"]][0]:
-            best[r["customer_key"]] = (rank, r)
-    return [
-        _Assignment(r["store_key"], r["nearest"], r["km"] - r["nearest_km"])
-        for _, r in best.values()
-    ]
+    try:
+        inner, params = qs.query.sql_with_params()
+    except EmptyResultSet:  # a scope without stores
+        return _Assignments({}, {})
+    main, nearest, km, nearest_km = col["store_key"], col["nearest"], col["km"], col["nearest_km"]
+    rank = f"ORDER BY p.{col['orders']} DESC, p.{col['revenue']} DESC, p.{main}"
+    # Customers edited by hand without a nearest store or its distance are left out.
+    sql = f"""
+        SELECT t.{main}, t.{nearest}, COUNT(*), SUM(t.{km} - t.{nearest_km})
+        FROM (SELECT p.*, ROW_NUMBER() OVER (PARTITION BY p.{col["customer_key"]} {rank}) AS rn
+              FROM ({inner}) p
+              WHERE p.{nearest} IS NOT NULL AND p.{nearest_km} IS NOT NULL) t
+        WHERE t.rn = 1 GROUP BY t.{main}, t.{nearest}"""
+    with connections[qs.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return _Assignments(
+        {(m, n): count for m, n, count, _ in rows},
+        {(m, n): float(extra) for m, n, _, extra in rows},
+    )
 
 
 @analysis("geo/assignment/", filters=BASE_FILTERS)
@@ -356,9 +370,12 @@ def customer_assignment_by_store(*, filters: Filters, scope: Scope) -> Result:
     the distance to the nearest, km; null when none differ).
     """
     assignments = _assignments(filters, scope)
-    main = Counter(a.main for a in assignments)
-    nearest = Counter(a.nearest for a in assignments)
-    matching = Counter(a.main for a in assignments if a.main == a.nearest)
+    main, nearest, matching = Counter(), Counter(), Counter()
+    for (m, n), count in assignments.customers.items():
+        main[m] += count
+        nearest[n] += count
+        if m == n:
+            matching[m] += count
     rows = [
         {
             "store": s.id,
@@ -372,12 +389,14 @@ def customer_assignment_by_store(*, filters: Filters, scope: Scope) -> Result:
         }
         for s in stores_in(filters, scope)
     ]
-    differ = [a.extra_km for a in assignments if a.main != a.nearest]
+    differing = {pair: n for pair, n in assignments.customers.items() if pair[0] != pair[1]}
+    n_differ, n_all = sum(differing.values()), sum(assignments.customers.values())
+    extra = sum(assignments.extra_km[pair] for pair in differing)
     meta = {
-        "customers": len(assignments),
-        "differing": len(differ),
-        "share_differing_pct": percent(len(differ), len(assignments), when_zero=ZERO),
-        "avg_extra_km": _km(sum(differ) / len(differ)) if differ else None,
+        "customers": n_all,
+        "differing": n_differ,
+        "share_differing_pct": percent(n_differ, n_all, when_zero=ZERO),
+        "avg_extra_km": _km(extra / n_differ) if n_differ else None,
     }
     return Result(columns=COLUMNS_ASSIGNMENT, rows=rows, meta=meta)
 
@@ -464,13 +483,18 @@ COLUMNS_WHITE_SPOT = [
 def _catchments(filters: Filters, scope: Scope) -> dict[str, dict]:
     """Per store in view: its catchment customers, and those who ordered at any store in scope
     within the date and product filters."""
-    anywhere = customer_sales(replace(filters, store=(), state=(), city=None), scope)[0]
+    everywhere = replace(filters, store=(), state=(), city=None)
+    source = rollups.sales_source(everywhere, scope, Grain.ALL, (), customers=True)
     customers = Customer.objects.filter(nearest_store__in=stores_in(filters, scope))
+    customers = scope.filter(customers, store_field="nearest_store")
+    if source is not None:  # the per-customer rows covering the dates: one hashed subquery
+        ordering = Q(id__in=source[0].values("customer_id"))
+    else:
+        customers = customers.annotate(anywhere=customer_sales(everywhere, scope)[0])
+        ordering = Q(anywhere=True)
     rows = (
-        scope.filter(customers, store_field="nearest_store")
-        .annotate(anywhere=anywhere)
-        .values("nearest_store")
-        .annotate(catchment=Count("id"), ordering=Count("id", filter=Q(anywhere=True)))
+        customers.values("nearest_store")
+        .annotate(catchment=Count("id"), ordering=Count("id", filter=ordering))
         .order_by("nearest_store")
     )
     return {r["nearest_store"]: r for r in rows}

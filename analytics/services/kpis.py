@@ -197,7 +197,23 @@ def _figures_from_rollups(current: Filters, previous: Filters, scope: Scope) -> 
     store filters); the periods' sums come from the rows covering each."""
     cur = rollups.spans(current.date_from, current.date_to)
     prev = rollups.spans(previous.date_from, previous.date_to)
-    rows, _ = rollups.sales_source(current, scope, "A", (), items=True, dated=False)
+    # Order counts and revenue from the per-store rows; items from the item rows (every item is
+    # in exactly one category: the category rows hold all items once).
+    stores, _ = rollups.sales_source(current, scope, "A", (), dated=False)
+    sums = stores.filter(cur | prev).aggregate(
+        orders_cur=Sum("orders", filter=cur),
+        orders_prev=Sum("orders", filter=prev),
+        revenue_cur=Sum("revenue", filter=cur),
+        revenue_prev=Sum("revenue", filter=prev),
+    )
+    item_rows, _ = rollups.sales_source(current, scope, "A", (), items=True, dated=False)
+    items = (
+        item_rows.filter(kind="category")
+        .filter(cur | prev)
+        .aggregate(items_cur=Sum("quantity", filter=cur), items_prev=Sum("quantity", filter=prev))
+    )
+    # Distinct customers: one group per customer of their all-time rows (first day in scope)
+    # and their rows covering either period (orders in it); integer sums only.
     customer_rows, _ = rollups.sales_source(current, scope, "A", ("customers",), dated=False)
     per_customer = (
         customer_rows.filter(rollups.Q(grain="A") | cur | prev)
@@ -206,17 +222,11 @@ def _figures_from_rollups(current: Filters, previous: Filters, scope: Scope) -> 
             first=Min("first_day", filter=rollups.Q(grain="A")),
             n_cur=Sum("orders", filter=cur),
             n_prev=Sum("orders", filter=prev),
-            rev_cur=Sum("revenue", filter=cur),
-            rev_prev=Sum("revenue", filter=prev),
         )
     )
     end = current.date_to + dt.timedelta(days=1)
     start, prev_start = current.date_from, previous.date_from
     c = per_customer.aggregate(
-        orders_cur=Sum("n_cur"),
-        orders_prev=Sum("n_prev"),
-        revenue_cur=Sum("rev_cur"),
-        revenue_prev=Sum("rev_prev"),
         active_cur=Count("customer_id", filter=Q(n_cur__gte=1)),
         active_prev=Count("customer_id", filter=Q(n_prev__gte=1)),
         repeat_cur=Count("customer_id", filter=Q(n_cur__gte=2)),
@@ -226,16 +236,10 @@ def _figures_from_rollups(current: Filters, previous: Filters, scope: Scope) -> 
         before_cur=Count("customer_id", filter=Q(first__lt=start)),
         before_prev=Count("customer_id", filter=Q(first__lt=prev_start)),
     )
-    # Every item is in exactly one category: the category rows hold all items once.
-    items = (
-        rows.filter(kind="category")
-        .filter(cur | prev)
-        .aggregate(items_cur=Sum("quantity", filter=cur), items_prev=Sum("quantity", filter=prev))
-    )
     return {
         period: _kpi_values(
-            revenue=money(c[f"revenue_{key}"]),
-            orders=c[f"orders_{key}"] or 0,
+            revenue=money(sums[f"revenue_{key}"]),
+            orders=sums[f"orders_{key}"] or 0,
             items=items[f"items_{key}"] or 0,
             active=c[f"active_{key}"],
             repeat=c[f"repeat_{key}"],

@@ -30,10 +30,16 @@ CRUMBS = {  # breadcrumb buttons: id -> the filters a click clears
 }
 
 
+PLOTLY_JS = "dash/component/plotly/package_data/plotly.min.js"  # django-plotly-dash's copy
+
+
 def new_app(name: str) -> DjangoDash:
     return DjangoDash(
         name,
         serve_locally=True,
+        # Plotly.js (dcc.Graph loads it only once the layout has arrived) from the start, in
+        # parallel with Dash's own scripts; run after the page is parsed, before any graph.
+        external_scripts=[{"src": STATIC + PLOTLY_JS, "defer": "defer"}],
         external_stylesheets=[
             STATIC + "vendor/bootstrap/bootstrap.min.css",
             STATIC + "css/slice.css",

@@ -732,7 +732,7 @@ def test_potential_sites_with_nobody_underserved_is_empty(geo_chain):
         (
             market_penetration_by_store,
             {"min_penetration_pct": 50.0, "min_orders_per_customer": 2.0},
-            4,  # catchments, whether the rollups are built, sales at home, stores
+            5,  # the rollups built? (catchments, then sales at home), catchments, sales, stores
         ),
         (
             potential_sites_by_rank,
