@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import platform
+import re
 import statistics
 import time
 from collections.abc import Callable
@@ -282,8 +283,11 @@ def targets(
     data: dict,
     engine: str,
     peak_mb: float,
+    baseline: dict[str, tuple[float, float]] | None = None,
 ) -> list[Target]:
-    """Issue #5's targets against this run's figures."""
+    """Issue #5's targets against this run's figures; `baseline`: the uncached medians
+    (default, filtered) per path of the 1M run on this engine (`uncached_medians`), for the
+    growth target of a 5M run."""
     out = []
 
     def over(items, limit):
@@ -360,14 +364,7 @@ def targets(
             peak_mb < 400,
         )
     )
-    out.append(
-        Target(
-            "Growth: uncached medians at 5M orders",
-            "≤ 1.5× the 1M values",
-            "compare a `--orders 5000000` section with the 1M one",
-            None,
-        )
-    )
+    out.append(_growth(timings, data["orders"], baseline))
     out.append(
         Target(
             "Load: gunicorn, mixed dashboard and API load for 60 s",
@@ -377,6 +374,44 @@ def targets(
         )
     )
     return out
+
+
+GROWTH_ORDERS, GROWTH_BASE, GROWTH_LIMIT = 5_000_000, 1_000_000, 1.5
+
+
+def _growth(
+    timings: list[Timing], orders: int, baseline: dict[str, tuple[float, float]] | None
+) -> Target:
+    """Each analysis's uncached medians at 5M orders against the same filter set at 1M."""
+    name, limit = "Growth: uncached medians at 5M orders", "≤ 1.5× the 1M values"
+    if orders != GROWTH_ORDERS:
+        return Target(name, limit, f"measured by a `--orders {GROWTH_ORDERS}` run", None)
+    pairs = [(t, baseline[t.path]) for t in timings if baseline and t.path in baseline]
+    if not pairs:
+        return Target(name, limit, "no 1M section of this engine to compare with", None)
+    ratios = [
+        (t.path, max(t.default_ms / base[0], t.filtered_ms / base[1]))
+        for t, base in pairs
+        if base[0] > 0 and base[1] > 0
+    ]
+    slow = sorted((r for r in ratios if r[1] > GROWTH_LIMIT), key=lambda r: -r[1])
+    median = statistics.median(r for _, r in ratios)
+    measured = f"{len(ratios) - len(slow)} of {len(ratios)} met, median ratio {median:.2f}"
+    if slow:
+        measured += "; missed: " + ", ".join(f"`{p}` ×{r:.2f}" for p, r in slow)
+    return Target(name, limit, measured, not slow)
+
+
+def uncached_medians(path: Path, key: str) -> dict[str, tuple[float, float]]:
+    """The uncached medians (default, filtered ms) per analysis path in the section `key`
+    (e.g. "postgresql:1000000") of the performance document; empty without one."""
+    text = path.read_text() if path.exists() else ""
+    begin, end = f"<!-- bench:{key}:begin -->", f"<!-- bench:{key}:end -->"
+    if begin not in text or end not in text:
+        return {}
+    section = text.split(begin, 1)[1].split(end, 1)[0]
+    row = re.compile(r"^\| \w+ \| `(/api/[^`]+)` \| ([\d.]+) \| ([\d.]+) \|", re.MULTILINE)
+    return {m[1]: (float(m[2]), float(m[3])) for m in row.finditer(section)}
 
 
 def targets_markdown(rows: list[Target]) -> str:

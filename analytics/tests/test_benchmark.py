@@ -101,3 +101,29 @@ def test_a_run_rewrites_only_its_own_engine_and_size(tmp_path):
     assert "first run" not in text
     assert text.index("second run") < text.index("twenty thousand")  # kept in place
     assert text.count("<!-- bench:postgresql:1000000:begin -->") == 1
+
+
+def test_growth_compares_each_filter_set_with_the_1m_section(tmp_path):
+    doc = tmp_path / "performance.md"
+    header = "| analysis | path | default ms | filtered ms | cached ms |\n| --- | --- | ---: |\n"
+    one_m = (
+        header + "| a | `/api/a/` | 10.0 | 20.0 | 1.0 |\n| b | `/api/b/` | 100.0 | 40.0 | 1.0 |\n"
+    )
+    benchmark.write_section(doc, "postgresql:20000", header + "| a | `/api/a/` | 1.0 | 1.0 |\n")
+    benchmark.write_section(doc, "postgresql:1000000", one_m)
+    baseline = benchmark.uncached_medians(doc, "postgresql:1000000")
+    assert baseline == {"/api/a/": (10.0, 20.0), "/api/b/": (100.0, 40.0)}
+    assert benchmark.uncached_medians(doc, "sqlite:1000000") == {}
+    # a: 14/10 = 1.4 and 25/20 = 1.25, met; b: 120/100 = 1.2 but 80/40 = 2.0, missed.
+    timings = [_timing("a/", 14.0, 25.0), _timing("b/", 120.0, 80.0)]
+    data = {"orders": 5_000_000, "import_s": 100.0}
+    name = "Growth: uncached medians at 5M orders"
+    rows = _verdicts(benchmark.targets(timings, [], [], data, "postgresql", 250.0, baseline))
+    assert rows[name] == ("1 of 2 met, median ratio 1.70; missed: `/api/b/` ×2.00", "missed")
+    rows = _verdicts(benchmark.targets(timings[:1], [], [], data, "postgresql", 250.0, baseline))
+    assert rows[name] == ("1 of 1 met, median ratio 1.40", "met")
+    rows = _verdicts(benchmark.targets(timings, [], [], data, "postgresql", 250.0, {}))
+    assert rows[name][1] == "not measured"
+    at_1m = {"orders": 1_000_000, "import_s": 10.0}
+    rows = _verdicts(benchmark.targets(timings, [], [], at_1m, "postgresql", 250.0, baseline))
+    assert rows[name] == ("measured by a `--orders 5000000` run", "not measured")

@@ -49,6 +49,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, orders: int, data: Path | None, runs: int, out: Path, **options):
         self.browser = not options["no_browser"]
+        self.out = out
         if runs < 1 or orders < 1:
             raise CommandError("--runs and --orders must be at least 1.")
         with tempfile.TemporaryDirectory(prefix="slice-bench-") as scratch:
@@ -131,8 +132,11 @@ class Command(BaseCommand):
             "import_steps": steps,
             "generate_s": self.generate_s,
         }
-        engine = "postgresql" if "postgresql" in settings.DATABASES["default"]["ENGINE"] else ""
-        rows = benchmark.targets(timings, pages, changelists, sizes, engine or "sqlite", peak_mb)
+        engine = (
+            "postgresql" if "postgresql" in settings.DATABASES["default"]["ENGINE"] else "sqlite"
+        )
+        baseline = benchmark.uncached_medians(self.out, f"{engine}:{benchmark.GROWTH_BASE}")
+        rows = benchmark.targets(timings, pages, changelists, sizes, engine, peak_mb, baseline)
         memory = (
             "\nPeak resident memory of this process (the web tier; the generator and the "
             f"importer ran in their own) through the run: {peak_mb:.0f} MiB"
