@@ -1,6 +1,14 @@
 from django.db import models
 
 
+def _no_constraint(to: str) -> models.ForeignKey:
+    """A rollup row's key to a base row: no index of its own (the unique constraint leads
+    with grain and period) and no database constraint (rebuilds truncate and reload)."""
+    return models.ForeignKey(
+        to, on_delete=models.DO_NOTHING, related_name="+", db_index=False, db_constraint=False
+    )
+
+
 class DataVersion(models.Model):
     """The version of the sales data: one row (`id` 1) whose `version` goes up by one after
     each committed write to stores, customers, products, ingredients, recipes, orders or items.
@@ -43,13 +51,7 @@ class StoreSales(models.Model):
     period = models.DateField(help_text="First local day of the period (1970-01-01 for A).")
     # No database constraint: the rows are derived from orders, whose own key already holds,
     # and a checked key costs a trigger per inserted row (most of a rebuild's time).
-    store = models.ForeignKey(
-        "stores.Store",
-        on_delete=models.DO_NOTHING,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
+    store = _no_constraint("stores.Store")
     orders = models.PositiveIntegerField()
     revenue = models.DecimalField(max_digits=14, decimal_places=2)
     items = models.PositiveIntegerField()
@@ -73,13 +75,7 @@ class ItemSales(models.Model):
     period = models.DateField()
     # No database constraint: the rows are derived from orders, whose own key already holds,
     # and a checked key costs a trigger per inserted row (most of a rebuild's time).
-    store = models.ForeignKey(
-        "stores.Store",
-        on_delete=models.DO_NOTHING,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
+    store = _no_constraint("stores.Store")
     kind = models.CharField(max_length=8)
     value = models.CharField(max_length=50)
     orders = models.PositiveIntegerField()
@@ -103,20 +99,8 @@ class CustomerSales(models.Model):
 
     grain = models.CharField(max_length=1, choices=Grain.choices)
     period = models.DateField()
-    store = models.ForeignKey(
-        "stores.Store",
-        on_delete=models.DO_NOTHING,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
-    customer = models.ForeignKey(
-        "customers.Customer",
-        on_delete=models.DO_NOTHING,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
+    store = _no_constraint("stores.Store")
+    customer = _no_constraint("customers.Customer")
     orders = models.PositiveIntegerField()
     revenue = models.DecimalField(max_digits=14, decimal_places=2)
     items = models.PositiveIntegerField()
@@ -142,13 +126,7 @@ class PairSales(models.Model):
 
     grain = models.CharField(max_length=1, choices=Grain.choices)
     period = models.DateField()
-    store = models.ForeignKey(
-        "stores.Store",
-        on_delete=models.DO_NOTHING,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
+    store = _no_constraint("stores.Store")
     kind = models.CharField(max_length=8)
     a = models.CharField(max_length=100)
     b = models.CharField(max_length=100)
@@ -172,13 +150,7 @@ class HourSales(models.Model):
 
     grain = models.CharField(max_length=1, choices=Grain.choices)
     period = models.DateField()
-    store = models.ForeignKey(
-        "stores.Store",
-        on_delete=models.DO_NOTHING,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
+    store = _no_constraint("stores.Store")
     hour = models.PositiveSmallIntegerField()
     orders = models.PositiveIntegerField()
     revenue = models.DecimalField(max_digits=14, decimal_places=2)
