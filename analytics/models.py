@@ -2,8 +2,10 @@ from django.db import models
 
 
 def _no_constraint(to: str) -> models.ForeignKey:
-    """A rollup row's key to a base row: no index of its own (the unique constraint leads
-    with grain and period) and no database constraint (rebuilds truncate and reload)."""
+    """A rollup row's key to a base row, with no index of its own (the unique constraint
+    covers it) and no database constraint: the rows are derived from orders, whose own keys
+    already hold, and a checked key costs a trigger per inserted row (most of a rebuild's
+    time)."""
     return models.ForeignKey(
         to, on_delete=models.DO_NOTHING, related_name="+", db_index=False, db_constraint=False
     )
@@ -49,8 +51,6 @@ class StoreSales(models.Model):
 
     grain = models.CharField(max_length=1, choices=Grain.choices)
     period = models.DateField(help_text="First local day of the period (1970-01-01 for A).")
-    # No database constraint: the rows are derived from orders, whose own key already holds,
-    # and a checked key costs a trigger per inserted row (most of a rebuild's time).
     store = _no_constraint("stores.Store")
     orders = models.PositiveIntegerField()
     revenue = models.DecimalField(max_digits=14, decimal_places=2)
@@ -73,8 +73,6 @@ class ItemSales(models.Model):
 
     grain = models.CharField(max_length=1, choices=Grain.choices)
     period = models.DateField()
-    # No database constraint: the rows are derived from orders, whose own key already holds,
-    # and a checked key costs a trigger per inserted row (most of a rebuild's time).
     store = _no_constraint("stores.Store")
     kind = models.CharField(max_length=8)
     value = models.CharField(max_length=50)
