@@ -8,7 +8,9 @@ in every callback.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
+import json
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -16,12 +18,15 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+from django_plotly_dash import views as dash_views
 from django_plotly_dash.models import DashApp
 from django_plotly_dash.util import store_initial_arguments
 
 from accounts.scope import scope_for
+from analytics.cache import cached
 from analytics.dash_apps.kit import initial_arguments
-from analytics.filters import InvalidFilter, parse_filters
+from analytics.filters import Filters, InvalidFilter, parse_filters
 from analytics.services.options import filter_options
 from products.models import Product
 from stores.models import Store
@@ -131,3 +136,38 @@ def _app_url(request: HttpRequest, name: str, initial: dict) -> str:
     cache_id = store_initial_arguments(request, initial)
     _, app = DashApp.locate_item(name, stateless=True, cache_id=cache_id)
     return app.base_url
+
+
+# Dash callbacks ---------------------------------------------------------------------------------
+
+NOT_CACHED = ("version.data",)  # the live poll: it answers what changed since the client looked
+
+
+@csrf_exempt
+def dash_update(request: HttpRequest, ident: str, **kwargs) -> HttpResponse:
+    """django-plotly-dash's callback endpoint, its answers cached like the analyses'.
+
+    A callback's answer depends only on the posted inputs, the user's scope and the data:
+    the key holds the app, the exact body, the scope and the data version (`analytics.cache`),
+    so a chart drawn once is not drawn again until the data changes, and never for another
+    scope. The live poll is never cached."""
+    try:
+        output = json.loads(request.body)["output"]
+    except (ValueError, KeyError, TypeError):
+        output = None
+    if (
+        request.method != "POST"
+        or not isinstance(output, str)
+        or any(name in output for name in NOT_CACHED)
+    ):
+        return dash_views.update(request, ident, stateless=True)
+
+    def compute() -> tuple[int, str, bytes]:
+        answer = dash_views.update(request, ident, stateless=True)
+        return answer.status_code, answer["Content-Type"], answer.content
+
+    body = hashlib.sha256(request.body).hexdigest()
+    status, content_type, content = cached(
+        f"dash:{ident}", Filters(), scope_for(request.user), {"body": body}, compute
+    )
+    return HttpResponse(content, status=status, content_type=content_type)

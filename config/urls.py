@@ -25,7 +25,15 @@ urlpatterns = [
     ),
     path("dashboard/stores/<str:store_id>/", dashboard_views.store_page, name="dashboard-store"),
     path("dashboard/products/<str:sku>/", dashboard_views.product_page, name="dashboard-product"),
-    # The Dash apps' iframes and callbacks; behind the login like every page.
+    # The Dash apps' iframes and callbacks; behind the login like every page. Callbacks first
+    # through our cache (both addresses: with and without a page's initial arguments).
+    *(
+        path(
+            f"django_plotly_dash/app/<slug:ident>/{initial}_dash-update-component",
+            login_required(dashboard_views.dash_update),
+        )
+        for initial in ("", "initial/<slug:cache_id>/")
+    ),
     path("django_plotly_dash/", include("django_plotly_dash.urls")),
     path(
         "accounts/login/",

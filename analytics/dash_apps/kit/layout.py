@@ -33,8 +33,39 @@ CRUMBS = {  # breadcrumb buttons: id -> the filters a click clears
 PLOTLY_JS = "dash/component/plotly/package_data/plotly.min.js"  # django-plotly-dash's copy
 
 
-def new_app(name: str) -> DjangoDash:
-    return DjangoDash(
+class SliceDash(DjangoDash):
+    """A DjangoDash whose Dash instance for callbacks is built once per process.
+
+    django-plotly-dash builds a new Dash instance for every request (about 10 ms: Flask
+    stand-ins, every callback registered again); a callback post (`cache_id` None) needs
+    nothing of it that differs between requests: the dispatch reads the callback map and
+    writes nothing on the instance. Pages with initial arguments (`cache_id`) still get their
+    own, since their address is part of it."""
+
+    def as_dash_instance(self, cache_id=None):
+        if cache_id is not None:
+            return super().as_dash_instance(cache_id=cache_id)
+        instance = self.__dict__.get("_callbacks_instance")
+        if instance is None:  # first callback: every callback of the app is registered by now
+            instance = self._callbacks_instance = super().as_dash_instance()
+        return instance
+
+
+def _scan_dash_hooks_once() -> None:
+    """Dash scans every installed distribution's entry points for `dash_hooks` plugins in each
+    Dash() (about 5 ms): `HooksManager.register_setuptools` checks a "registered" flag that
+    nothing sets (dash 4.4.0). Scan once now, then set it."""
+    from dash._hooks import HooksManager
+
+    HooksManager.register_setuptools()
+    HooksManager._registered = True
+
+
+_scan_dash_hooks_once()
+
+
+def new_app(name: str) -> SliceDash:
+    return SliceDash(
         name,
         serve_locally=True,
         # Plotly.js (dcc.Graph loads it only once the layout has arrived) from the start, in
