@@ -524,6 +524,8 @@ def sales_source(
     if not enabled():
         return None
     if customers or "customers" in measures:  # per-customer rows
+        from analytics.services.base import distinct_count  # base imports this module
+
         if filters.has_product_filter or items:
             return None
         qs = CustomerSales.objects.all()
@@ -531,7 +533,7 @@ def sales_source(
             "orders": Sum("orders"),
             "revenue": Sum("revenue"),
             "items": Sum("items"),
-            "customers": Count("customer_id", distinct=True),
+            "customers": distinct_count("customer_id"),
         }
     elif filters.has_product_filter or items:
         group = item_group(filters)

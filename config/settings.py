@@ -146,6 +146,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Analyses group the per-customer rollup by customer (up to half a million rows at 1M
+    # orders); at PostgreSQL's default work_mem (4MB) those hash aggregates spill to disk.
+    # Per sort or hash of one query, so a few times this per busy connection at most.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c work_mem=" + (
+        env_str("DATABASE_WORK_MEM") or "64MB"
+    )
 
 # Cache: Redis when REDIS_URL is set (shared by every web process), local memory otherwise.
 REDIS_URL = env_str("REDIS_URL")

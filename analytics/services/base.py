@@ -22,6 +22,7 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     Field,
+    Func,
     Max,
     Min,
     OuterRef,
@@ -214,7 +215,7 @@ def sales_source(
         every = {
             "orders": Count("order_id", distinct=True),
             "revenue": Sum(LINE_TOTAL),
-            "customers": Count("order__customer_id", distinct=True),
+            "customers": distinct_count("order__customer_id"),
             "items": Sum("quantity"),
         }
     else:
@@ -222,10 +223,31 @@ def sales_source(
         every = {
             "orders": Count("id"),
             "revenue": Sum("total"),
-            "customers": Count("customer_id", distinct=True),
+            "customers": distinct_count("customer_id"),
             "items": Sum("n_items"),
         }
     return qs, prefix, {name: every[name] for name in measures}
+
+
+def distinct_count(path: str, **extra) -> Count:
+    """COUNT(DISTINCT path) of a text key (a customer, a store), compared byte by byte.
+
+    Counting distinct values sorts them; PostgreSQL sorts text in the database's collation,
+    and a locale such as C.UTF-8 is not its "C" fast path: byte order halves a distinct count
+    of the customer rollup's rows (130 → 58 ms over 70k rows at 1M orders). The count is the
+    same under any deterministic collation, whose equality is byte equality."""
+    return Count(_Bytewise(F(path)), distinct=True, **extra)
+
+
+class _Bytewise(Func):
+    """The text expression in PostgreSQL's "C" collation; unchanged elsewhere (SQLite compares
+    bytes already)."""
+
+    template = "%(expressions)s"
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f'({sql} COLLATE "C")', params
 
 
 def grouped(qs: QuerySet, keys: dict, aggregates: dict) -> list[dict]:

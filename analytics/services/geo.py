@@ -46,6 +46,7 @@ from analytics.services.base import (
     Result,
     by_field,
     distance_km,
+    distinct_count,
     grouped,
     money,
     percent,
@@ -195,7 +196,7 @@ def _distance_measures(filters: Filters, scope: Scope, *customer_per: str) -> di
     pairs, customers = (_first_orders(filters, scope, *p) for p in (("store",), customer_per))
     return {
         "orders": Count("id"),
-        "customers": Count("customer_id", distinct=True),
+        "customers": distinct_count("customer_id"),
         "avg_order_distance_km": Avg("km"),
         "avg_customer_distance_km": Avg("km", filter=Q(id__in=pairs)),
         "avg_nearest_store_km": Avg("customer__nearest_store_km", filter=Q(id__in=customers)),

@@ -38,6 +38,7 @@ from analytics.services.base import (
     by_period,
     change_pct,
     distance_km,
+    distinct_count,
     grouped,
     money,
     percent,
@@ -467,17 +468,15 @@ def customer_reach_by_store(*, filters: Filters, scope: Scope) -> Result:
         return Result(columns=COLUMNS_REACH, rows=out)
     # One pass over the stores' orders (a join, grouped by store), not a subquery per store.
     in_view = _orders_in_view(filters, scope)
-    customers = Count("orders__customer", distinct=True, filter=in_view)
+    customers = distinct_count("orders__customer", filter=in_view)
     rows = (
         stores_in(filters, scope)
         .annotate(
             customers=customers,
             # No Coalesce: SQL would then group by the subquery, running it for every order.
             catchment=scalar(catchment, Count("id"), INTEGER),
-            reached=Count(
-                "orders__customer",
-                distinct=True,
-                filter=in_view & Q(orders__customer__nearest_store=F("pk")),
+            reached=distinct_count(
+                "orders__customer", filter=in_view & Q(orders__customer__nearest_store=F("pk"))
             ),
             avg_km=Avg(ORDER_KM, filter=_once_per_customer(filters, scope)),
         )
@@ -554,7 +553,7 @@ def customer_distance_by_store(*, filters: Filters, scope: Scope, within_km: flo
         stores_in(filters, scope)
         .annotate(
             n_orders=Count("orders", filter=in_view),
-            n_customers=Count("orders__customer", distinct=True, filter=in_view),
+            n_customers=distinct_count("orders__customer", filter=in_view),
             avg_km=Avg(ORDER_KM, filter=in_view),
             avg_customer_km=Avg(ORDER_KM, filter=_once_per_customer(filters, scope)),
             near=Count("orders", filter=near),
