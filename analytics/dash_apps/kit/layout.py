@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dash_ag_grid as dag
 from dash import dcc, html
+from dash.fingerprint import check_fingerprint
 from django.conf import settings
 from django_plotly_dash import DjangoDash
 
@@ -44,11 +45,38 @@ class SliceDash(DjangoDash):
 
     def as_dash_instance(self, cache_id=None):
         if cache_id is not None:
-            return super().as_dash_instance(cache_id=cache_id)
+            return _static_scripts(super().as_dash_instance(cache_id=cache_id))
         instance = self.__dict__.get("_callbacks_instance")
         if instance is None:  # first callback: every callback of the app is registered by now
-            instance = self._callbacks_instance = super().as_dash_instance()
+            instance = self._callbacks_instance = _static_scripts(super().as_dash_instance())
         return instance
+
+
+SUITES = "_dash-component-suites/"
+
+
+def _static_scripts(instance):
+    """The instance's page with its component scripts at their static addresses.
+
+    Dash names each script under the app's address (`.../_dash-component-suites/<package>/
+    <file with a version in its name>`), and django-plotly-dash answers every one of them
+    with a redirect to the static copy: a dozen round trips through Django, in two waves (the
+    scripts, then the chunks they load), before the first chart. The static address is the
+    one it redirects to."""
+    collect = instance._collect_and_register_resources
+
+    def collect_static(resources, *args, **kwargs):
+        return [_static_src(src) for src in collect(resources, *args, **kwargs)]
+
+    instance._collect_and_register_resources = collect_static
+    return instance
+
+
+def _static_src(src):
+    if not isinstance(src, str) or SUITES not in src:
+        return src
+    path, _has_version = check_fingerprint(src.split(SUITES, 1)[1].split("?", 1)[0])
+    return f"{STATIC}dash/component/{path}"
 
 
 def _scan_dash_hooks_once() -> None:
