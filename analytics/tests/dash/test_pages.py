@@ -162,3 +162,22 @@ def test_a_product_page_ignores_a_category_or_size_carried_in_its_address(
     store = client.get("/dashboard/stores/S1/", {"state": "CA", "city": "Sacramento"})
     assert store.status_code == 200
     assert "value" not in store.context["initial"]["state"]
+
+
+def test_an_apps_page_loads_its_scripts_from_the_static_files(client, tiny_chain, make_user):
+    """No script goes through django-plotly-dash's redirecting component-suites address: each
+    one names a file our static files hold."""
+    import re
+
+    from django.contrib.staticfiles import finders
+
+    client.force_login(make_user("exec", User.Role.EXECUTIVE))
+    page = client.get("/dashboard/customers/")
+    app_url = page.context["app_url"]()  # the template calls it
+    document = client.get(app_url).content.decode()
+    sources = re.findall(r'<script src="([^"]+)"', document)
+    assert len(sources) >= 10 and "_dash-component-suites" not in document
+    for src in sources:
+        assert src.startswith("/static/"), src
+        assert finders.find(src.removeprefix("/static/").split("?")[0]), src
+    assert any(s.endswith("/dash/dcc/dash_core_components.js") for s in sources)
