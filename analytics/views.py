@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseNotFound
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django_plotly_dash import views as dash_views
+from django_plotly_dash.dash_wrapper import get_local_stateless_by_name
 from django_plotly_dash.models import DashApp
 from django_plotly_dash.util import store_initial_arguments
 
@@ -150,16 +151,19 @@ def dash_update(request: HttpRequest, ident: str, **kwargs) -> HttpResponse:
     A callback's answer depends only on the posted inputs, the user's scope and the data:
     the key holds the app, the exact body, the scope and the data version (`analytics.cache`),
     so a chart drawn once is not drawn again until the data changes, and never for another
-    scope. The live poll is never cached."""
+    scope. The live poll is never cached. A body django-plotly-dash could not dispatch (not
+    JSON, an output the app does not have, inputs that are not a list of values) is a 400
+    saying why, not its 500."""
+    if request.method != "POST":
+        return dash_views.update(request, ident, stateless=True)
     try:
-        output = json.loads(request.body)["output"]
-    except (ValueError, KeyError, TypeError):
-        output = None
-    if (
-        request.method != "POST"
-        or not isinstance(output, str)
-        or any(name in output for name in NOT_CACHED)
-    ):
+        app = get_local_stateless_by_name(ident)
+    except KeyError:
+        return HttpResponseNotFound(f"No dashboard app named {ident!r}.")
+    output, error = _callback_output(request.body, app.as_dash_instance().callback_map)
+    if error:
+        return HttpResponseBadRequest(f"Callback request: {error}.", content_type="text/plain")
+    if any(name in output for name in NOT_CACHED):
         return dash_views.update(request, ident, stateless=True)
 
     def compute() -> tuple[int, str, bytes]:
@@ -171,3 +175,25 @@ def dash_update(request: HttpRequest, ident: str, **kwargs) -> HttpResponse:
         f"dash:{ident}", Filters(), scope_for(request.user), {"body": body}, compute
     )
     return HttpResponse(content, status=status, content_type=content_type)
+
+
+def _callback_output(raw: bytes, callbacks: dict) -> tuple[str, str | None]:
+    """The posted callback's output, or why the body cannot be dispatched."""
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return "", "the body is not JSON"
+    if not isinstance(body, dict) or not isinstance(body.get("output"), str):
+        return "", "the body names no output"
+    if body["output"] not in callbacks:
+        return "", f"this app has no callback for {body['output']!r}"
+    for part in ("inputs", "state"):
+        values = body.get(part, [])
+        entries = (
+            [v for e in values for v in (e if isinstance(e, list) else [e])]
+            if (isinstance(values, list))
+            else None
+        )
+        if entries is None or not all(isinstance(e, dict) for e in entries):
+            return "", f"{part!r} is not a list of component values"
+    return body["output"], None

@@ -2,6 +2,7 @@
 same data is served without running the callback, never to another scope, and every committed
 write makes the next answer fresh. Runs with the cache on (`cached` marker)."""
 
+import json
 from decimal import Decimal
 
 import pytest
@@ -18,6 +19,7 @@ from orders.models import Order
 pytestmark = [pytest.mark.django_db, pytest.mark.cached]
 
 URL = "/django_plotly_dash/app/overview/_dash-update-component"
+KPIS = kpi_payload()["output"]
 WITH_ARGUMENTS = "/django_plotly_dash/app/overview/initial/abc123/_dash-update-component"
 
 
@@ -99,3 +101,30 @@ def test_the_live_poll_is_never_cached(client, tiny_chain, make_user, monkeypatc
         assert f'"data":{data_version()}' in answer
         seen.append(clock in answer)
     assert seen == [True, True]
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ("not json", "the body is not JSON"),
+        ([1], "the body names no output"),
+        ({"inputs": []}, "the body names no output"),
+        ({"output": "nope.children"}, "this app has no callback for 'nope.children'"),
+        ({"output": KPIS, "inputs": "x"}, "'inputs' is not a list"),
+        ({"output": KPIS, "inputs": [], "state": [3]}, "'state' is not a list"),
+    ],
+)
+def test_a_body_that_cannot_be_dispatched_is_a_400_saying_why(
+    client, tiny_chain, make_user, body, reason
+):
+    client.force_login(make_user("exec", User.Role.EXECUTIVE))
+    data = body if isinstance(body, str) else json.dumps(body)
+    answer = client.post(URL, data, content_type="application/json")
+    assert answer.status_code == 400 and reason in answer.content.decode()
+
+
+def test_an_unknown_app_is_a_404(client, tiny_chain, make_user):
+    client.force_login(make_user("exec", User.Role.EXECUTIVE))
+    url = "/django_plotly_dash/app/nowhere/_dash-update-component"
+    body = json.dumps(kpi_payload())
+    assert client.post(url, body, content_type="application/json").status_code == 404
