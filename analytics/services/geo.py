@@ -63,7 +63,7 @@ from stores.models import Store
 
 KM_PER_DEGREE = EARTH_RADIUS_KM * math.pi / 180  # along a meridian
 # Customer x candidate distances computed at once by the site search (bounds memory).
-_CHUNK_CELLS = 2_000_000
+_CHUNK_CELLS = 250_000
 
 RADIUS_KM = Param(
     "radius_km", float, 25.0, "Distance (km) from a store beyond which nobody is served", 0, 1000
