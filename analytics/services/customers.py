@@ -106,7 +106,10 @@ def customers_by_location(*, filters: Filters, scope: Scope, level: str, by: str
     if level == "city":
         keys["city"] = F(f"{place}city")
     rows = grouped(qs, keys, measures)
-    total = qs.aggregate(n=measures["customers"])["n"]
+    if by == "home":  # every customer has one home: the rows partition the customers
+        total = sum(r["customers"] for r in rows)
+    else:
+        total = qs.aggregate(n=measures["customers"])["n"]
     stores = _store_counts(filters, scope, ["state_abbr", "city"][: len(keys)])
     out = [
         _density_row(r, list(keys), total, stores.get(_place_key(*(r[k] for k in keys))))

@@ -53,9 +53,6 @@ from analytics.services.base import (
     stores_in,
     to_local_date,
 )
-from analytics.services.base import (
-    total as total_of,
-)
 from customers.models import Customer
 
 INTEGER = IntegerField()
@@ -353,7 +350,7 @@ def sales_by_state(*, filters: Filters, scope: Scope) -> Result:
     qs, prefix, aggregates = sales_source(filters, scope, ALL_MEASURES, rollup=Grain.ALL)
     by_state = {"state": F(f"{prefix}store__state_abbr")}
     sales = {r["state"]: r for r in grouped(qs, by_state, aggregates)}
-    total = total_of(qs, aggregates["revenue"]) or 0
+    total = sum((r["revenue"] or 0 for r in sales.values()), Decimal(0))  # states partition qs
     states = stores_in(filters, scope).values("state_abbr").annotate(n=Count("id")).order_by()
     out = []
     for state in states:
@@ -395,7 +392,7 @@ def sales_by_city(*, filters: Filters, scope: Scope) -> Result:
     qs, prefix, aggregates = sales_source(filters, scope, measures, rollup=Grain.ALL)
     place = {"state": F(f"{prefix}store__state_abbr"), "city": F(f"{prefix}store__city")}
     sales = {(r["state"], r["city"]): r for r in grouped(qs, place, aggregates)}
-    total = money(total_of(qs, aggregates["revenue"]))
+    total = money(sum((r["revenue"] or 0 for r in sales.values()), Decimal(0)))  # a partition
     cities = stores_in(filters, scope).values("state_abbr", "city").annotate(n=Count("id"))
     out = [
         _city_row(c["state_abbr"], c["city"], c["n"], sales.get(_place(c)), total)

@@ -414,7 +414,9 @@ def test_recurring_without_data_is_empty(tiny_chain):
     ("service", "params", "queries"),
     [
         # each also asks once whether the rollups are built
-        (customers_by_location, {"level": "city", "by": "home"}, 4),  # rows, total, stores
+        # rows, stores (the homes partition the customers: the total is the rows' sum)
+        (customers_by_location, {"level": "city", "by": "home"}, 3),
+        (customers_by_location, {"level": "city", "by": "store"}, 4),  # rows, total, stores
         (customers_by_grid_cell, {"cell_deg": 0.1}, 2),
         (top_customers_by_orders, {}, 2),
         (average_order_value_by_customer, {"min_orders": 1}, 4),  # rows, summary, median
