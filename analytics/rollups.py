@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 
 from django.db import connection, transaction
@@ -146,7 +146,7 @@ def _day_rows(table: Table, orders: Q) -> list[tuple[str, list]]:
         )
         picked = "b.k_store_id, b.k_hour, b.k_period, b.m_orders, b.m_revenue, b.m_items"
         return [_select(qs, picked)]
-    sql, params = _lines(orders, table.finest).query.sql_with_params()
+    sql, params = _lines(orders).query.sql_with_params()
     return [(sql, list(params))]  # the lines, summed by _insert_days (ITEM and PAIR)
 
 
@@ -154,17 +154,16 @@ LINES = "rollup_lines"  # a temporary table: one row per item with its order's s
 LINE_COLUMNS = ("store_id", "period", "order_id", "product_id", "name", "category", "size")
 
 
-def _lines(orders: Q, grain: str = Grain.DAY) -> QuerySet:
-    """The items of the orders matching `orders`, each with its store, local day (or first
-    day of its month: `grain`), product group and line revenue (columns LINE_COLUMNS, then
-    quantity and revenue)."""
+def _lines(orders: Q) -> QuerySet:
+    """The items of the orders matching `orders`, each with its store, local day, product
+    group and line revenue (columns LINE_COLUMNS, then quantity and revenue)."""
     from analytics.services.base import LINE_TOTAL
     from orders.models import OrderItem
 
     items = OrderItem.objects.filter(_prefixed(orders, "order__")).order_by()
     return items.annotate(
         k_store_id=F("order__store_id"),
-        k_period=_day("order__ordered_at", grain),
+        k_period=_day("order__ordered_at"),
         k_order_id=F("order_id"),
         k_product_id=F("product_id"),
         k_name=F("product__name"),
@@ -181,9 +180,12 @@ def _item_day_rows() -> list[str]:
     out = [
         f"SELECT store_id, 'sku', product_id, period, COUNT(*), SUM(quantity), SUM(revenue)"
         f" FROM {LINES} GROUP BY store_id, product_id, period",
-        # Every item of the day's orders (kind "all", value ""): the orders holding any item.
-        f"SELECT store_id, '{ALL_ITEMS[0]}', '{ALL_ITEMS[1]}', period, COUNT(DISTINCT order_id),"
-        f" SUM(quantity), SUM(revenue) FROM {LINES} GROUP BY store_id, period",
+        # Every item of the day's orders (kind "all", value ""): the orders holding any item,
+        # counted as groups of a hash aggregate (COUNT(DISTINCT) sorts every line).
+        f"SELECT store_id, '{ALL_ITEMS[0]}', '{ALL_ITEMS[1]}', period, COUNT(*), SUM(quantity),"
+        f" SUM(revenue) FROM (SELECT store_id, period, order_id, SUM(quantity) AS quantity,"
+        f" SUM(revenue) AS revenue FROM {LINES} GROUP BY store_id, period, order_id) o"
+        f" GROUP BY store_id, period",
     ]
     for kind in ("category", "size"):
         per_order = (
@@ -213,11 +215,14 @@ def _pair_day_rows(kind: str) -> list[str]:
 
 
 def _insert_pairs(cursor, insert: str) -> None:
+    month = _period_of(Grain.MONTH)  # PAIR's finest grain; the lines are per day
     for kind, column in PAIR_KINDS.items():
+        # (order, product) is unique (order_item_unique): only names repeat within an order.
+        distinct = "DISTINCT " if kind != "sku" else ""
         cursor.execute(f"DROP TABLE IF EXISTS {PAIRED}")
         cursor.execute(
-            f"CREATE TEMPORARY TABLE {PAIRED} AS SELECT DISTINCT store_id, period, order_id,"
-            f" {column} AS k FROM {LINES}"
+            f"CREATE TEMPORARY TABLE {PAIRED} AS SELECT {distinct}store_id, {month} AS period,"
+            f" order_id, {column} AS k FROM {LINES}"
         )
         if connection.vendor == "postgresql":  # a hash join; SQLite needs the index
             cursor.execute(f"ANALYZE {PAIRED}")
@@ -261,29 +266,40 @@ def _columns(table: Table) -> list[str]:
     return [*table.dims, "period", *(name for name, _ in table.measures)]
 
 
-def _insert_days(table: Table, orders: Q) -> None:
+def _insert_days(table: Table, orders: Q, lines_made: bool = False) -> None:
+    """The table's finest rows for the orders matching `orders`. ITEM and PAIR sum the lines
+    table, made here unless `lines_made` (by `_lines_table` with the same `orders`)."""
     names = ", ".join(_columns(table))
     insert = f"INSERT INTO {table.name} (grain, {names}) SELECT '{table.finest}', * FROM "
+    if table in OF_ITEMS and not lines_made:
+        with _lines_table(orders):
+            _insert_days(table, orders, lines_made=True)
+        return
     with connection.cursor() as cursor:
-        if table not in OF_ITEMS:
+        if table is ITEM:
+            for sql in _item_day_rows():
+                cursor.execute(f"{insert}({sql}) d")
+        elif table is PAIR:
+            _insert_pairs(cursor, insert)
+        else:
             for sql, params in _day_rows(table, orders):
                 cursor.execute(f"{insert}({sql}) d", params)
-            return
-        # The items joined to their orders and products once, then summed.
-        (lines, params), columns = (
-            _day_rows(table, orders)[0],
-            (*LINE_COLUMNS, "quantity", "revenue"),
-        )
-        named = ", ".join(f"l.k_{c} AS {c}" for c in columns)
+
+
+@contextmanager
+def _lines_table(orders: Q) -> Iterator[None]:
+    """The temporary table LINES: the items of the orders matching `orders` joined to their
+    orders and products once, for ITEM and PAIR to sum."""
+    lines, params = _day_rows(ITEM, orders)[0]
+    columns = (*LINE_COLUMNS, "quantity", "revenue")
+    named = ", ".join(f"l.k_{c} AS {c}" for c in columns)
+    with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {LINES}")
         cursor.execute(f"CREATE TEMPORARY TABLE {LINES} AS SELECT {named} FROM ({lines}) l", params)
         if connection.vendor == "postgresql":
             cursor.execute(f"ANALYZE {LINES}")  # its groups' sizes, for the planner
-        if table is ITEM:
-            for sql in _item_day_rows():
-                cursor.execute(f"{insert}({sql}) d")
-        else:
-            _insert_pairs(cursor, insert)
+    yield
+    with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE {LINES}")
 
 
@@ -322,11 +338,14 @@ def rebuild(tables: Iterable[Table] = TABLES) -> None:
         if connection.vendor == "postgresql":  # hash aggregates of millions of rows in memory
             with connection.cursor() as cursor:
                 cursor.execute(f"SET LOCAL work_mem = '{REBUILD_WORK_MEM}'")
-        for table in tables:
-            with _bulk(table):
-                _insert_days(table, Q())
-                for grain in ORDER[ORDER.index(table.finest) + 1 :]:
-                    _insert_coarser(table, grain)
+        tables = list(tables)
+        of_items = any(t in OF_ITEMS for t in tables)
+        with _lines_table(Q()) if of_items else nullcontext():  # once for ITEM and PAIR
+            for table in tables:
+                with _bulk(table):
+                    _insert_days(table, Q(), lines_made=of_items)
+                    for grain in ORDER[ORDER.index(table.finest) + 1 :]:
+                        _insert_coarser(table, grain)
         RollupState.objects.update_or_create(pk=RollupState.SINGLETON, defaults={"built": True})
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
