@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import statistics
 from collections import Counter, defaultdict
 from dataclasses import replace
 from decimal import Decimal
@@ -46,6 +45,7 @@ from analytics.services.base import (
     periods,
     ratio,
     sales_by,
+    sales_by_query,
     scoped_items,
     scoped_orders,
     to_local_date,
@@ -54,6 +54,7 @@ from analytics.services.base import (
 )
 from orders.models import OrderItem
 from products.models import Product
+from stores.models import Store
 
 
 @analysis("orders/trend/", filters=(*BASE_FILTERS, "granularity"))
@@ -203,16 +204,16 @@ def revenue_volatility_by_store(
     """
     if view == "outliers":
         return _outlier_orders(filters, scope, Decimal(str(iqr_k)))
-    groups = {
-        "key": by_field("store_id"),  # "store" would clash with Order.store
-        "city": by_field("store__city"),
-        "state": by_field("store__state_abbr"),
-        "week": by_period("week"),
-    }
-    weekly: dict[tuple, dict[dt.date, Decimal]] = defaultdict(dict)
-    for r in sales_by(filters, scope, groups):
-        weekly[(r["key"], r["city"], r["state"])][to_local_date(r["week"])] = r["revenue"]
-    out = [_volatility(key, series) for key, series in weekly.items()]
+    # Grouped by store ID and week alone, unordered (a hash aggregate: sorting by the
+    # stores' city and state names collates text); the few stores' places looked up after.
+    groups = {"key": by_field("store_id"), "week": by_period("week")}  # not "store": Order's
+    qs, columns = sales_by_query(filters, scope, groups)
+    weekly: dict[str, dict[dt.date, Decimal]] = defaultdict(dict)
+    for key, week, revenue in qs.values_list(columns["key"], columns["week"], columns["revenue"]):
+        weekly[key][to_local_date(week)] = money(revenue)
+    places = Store.objects.filter(id__in=list(weekly)).values_list("id", "city", "state_abbr")
+    place = {store: (city, state) for store, city, state in places}
+    out = [_volatility((key, *place[key]), series) for key, series in weekly.items()]
     out.sort(key=lambda r: (-r["coefficient_of_variation"], r["store"]))
     return Result(columns=COLUMNS_VOLATILITY, rows=out)
 
@@ -232,7 +233,12 @@ COLUMNS_VOLATILITY = [
 
 def _volatility(key: tuple[str, str, str], series: dict[dt.date, Decimal]) -> dict:
     values = [series.get(w, ZERO) for w in periods(min(series), max(series), "week")]
-    mean, std = statistics.mean(values), statistics.pstdev(values)
+    # The mean and population deviation in whole cents (statistics' exact fractions of
+    # Decimals cost a millisecond a store): mean = S / n, std = sqrt(n·Σc² − S²) / n.
+    cents = [int(v * 100) for v in values]
+    n, total = len(cents), sum(cents)
+    mean = Decimal(total) / (100 * n)
+    std = Decimal(n * sum(c * c for c in cents) - total * total).sqrt() / (100 * n)
     return {
         **dict(zip(("store", "city", "state"), key, strict=True)),
         "weeks": len(values),

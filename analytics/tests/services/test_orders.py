@@ -9,7 +9,7 @@ order 4  S3  Sun 2023-01-15 15:59  17.25  P1 + P3        (2 items)
 
 import datetime as dt
 import statistics
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -207,6 +207,34 @@ def test_volatility_by_store_by_hand(tiny_chain):
             "max_week": D("17.25"),
         },
     ]
+
+
+def test_volatility_figures_equal_the_statistics_module_on_many_series():
+    # The mean and deviation are computed in whole cents; statistics' exact Decimal
+    # arithmetic is the second method. Series of 1 to 60 weeks, with gaps counted as zero.
+    import random
+
+    from analytics.services.orders import _volatility
+
+    rng = random.Random(5)
+    monday = dt.date(2022, 1, 3)
+    for _ in range(300):
+        weeks = rng.randint(1, 60)
+        series = {
+            monday + dt.timedelta(weeks=w): D(rng.randint(1, 9_000_000)) / 100
+            for w in range(weeks)
+            if w in (0, weeks - 1) or rng.random() < 0.8
+        }
+        values = [series.get(monday + dt.timedelta(weeks=w), D("0.00")) for w in range(weeks)]
+        mean, std = statistics.mean(values), statistics.pstdev(values)
+        row = _volatility(("S1", "Reno", "NV"), series)
+        assert row["weeks"] == weeks
+        cents = D("0.01")  # half up, as the API rounds money
+        assert row["mean_weekly_revenue"] == mean.quantize(cents, rounding=ROUND_HALF_UP)
+        assert row["std_weekly_revenue"] == std.quantize(cents, rounding=ROUND_HALF_UP)
+        cv = (std / mean * 100).quantize(cents, rounding=ROUND_HALF_UP)
+        assert row["coefficient_of_variation"] == cv
+        assert (row["min_week"], row["max_week"]) == (min(values), max(values))
 
 
 def test_volatility_counts_weeks_without_sales_as_zero(tiny_chain):
