@@ -86,6 +86,16 @@ def money(value: Decimal | float | int | None) -> Decimal:
     return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def mean_and_pstdev(values: list[Decimal]) -> tuple[Decimal, Decimal]:
+    """The mean and POPULATION standard deviation of amounts in whole cents, to Decimal's 28
+    digits, in integer arithmetic: mean = S / n, pstdev = sqrt(n·Σc² − S²) / n (cents c,
+    S their sum). statistics' exact fractions of Decimals cost about 20 µs a value."""
+    cents = [int(v * 100) for v in values]
+    n, total = len(cents), sum(cents)
+    mean = Decimal(total) / (100 * n)
+    return mean, Decimal(n * sum(c * c for c in cents) - total * total).sqrt() / (100 * n)
+
+
 def ratio(numerator: Decimal | int | float, denominator: Decimal | int | float) -> Decimal:
     """numerator / denominator rounded to the cent; zero when the denominator is zero."""
     if not denominator:

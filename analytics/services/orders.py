@@ -40,6 +40,7 @@ from analytics.services.base import (
     local_span,
     local_zone,
     matching_products,
+    mean_and_pstdev,
     money,
     percent,
     periods,
@@ -233,12 +234,7 @@ COLUMNS_VOLATILITY = [
 
 def _volatility(key: tuple[str, str, str], series: dict[dt.date, Decimal]) -> dict:
     values = [series.get(w, ZERO) for w in periods(min(series), max(series), "week")]
-    # The mean and population deviation in whole cents (statistics' exact fractions of
-    # Decimals cost a millisecond a store): mean = S / n, std = sqrt(n·Σc² − S²) / n.
-    cents = [int(v * 100) for v in values]
-    n, total = len(cents), sum(cents)
-    mean = Decimal(total) / (100 * n)
-    std = Decimal(n * sum(c * c for c in cents) - total * total).sqrt() / (100 * n)
+    mean, std = mean_and_pstdev(values)
     return {
         **dict(zip(("store", "city", "state"), key, strict=True)),
         "weeks": len(values),

@@ -4,7 +4,6 @@ warning of sales drops."""
 from __future__ import annotations
 
 import datetime as dt
-import statistics
 from collections import defaultdict
 from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
@@ -28,12 +27,14 @@ from analytics.services.base import (
     change_pct,
     local_part,
     local_span,
+    mean_and_pstdev,
     money,
     percent,
     period_start,
     periods,
     ratio,
     sales_by,
+    sales_by_query,
     scoped_items,
     to_local_date,
     trunc,
@@ -372,11 +373,10 @@ def _weekly_revenue(filters: Filters, scope: Scope, by: str) -> dict[str, dict[d
             .order_by()
         )
     else:
-        groups = {
-            "key": by_field("store_id"),
-            "week": by_period("week"),
-        }
-        rows = sales_by(filters, scope, groups)
+        # Unordered: a hash aggregate (sales_by's order would make it sort every row).
+        groups = {"key": by_field("store_id"), "week": by_period("week")}
+        qs, columns = sales_by_query(filters, scope, groups)
+        rows = ({name: r[columns[name]] for name in ("key", "week", "revenue")} for r in qs)
     weekly: dict[str, dict[dt.date, Decimal]] = defaultdict(dict)
     for r in rows:
         weekly[r["key"]][to_local_date(r["week"])] = money(r["revenue"])
@@ -387,9 +387,9 @@ def _drops(weeks: list[dt.date], weekly: dict, baseline_weeks: int, k: Decimal):
     """(week, warning) for each week of one weekly series below its band."""
     values = [weekly.get(w, ZERO) for w in weeks]
     cents = [int(v * 100) for v in values]  # exact: the values are rounded to the cent
-    exact_k = Fraction(k)
+    k_ratio = Fraction(k).as_integer_ratio()
     for i in range(baseline_weeks, len(weeks)):
-        if not _may_fall_below(cents[i - baseline_weeks : i], cents[i], exact_k):
+        if not _may_fall_below(cents[i - baseline_weeks : i], cents[i], k_ratio):
             continue
         drop = _drop(values[i - baseline_weeks : i], values[i], k)
         if drop:
@@ -398,25 +398,28 @@ def _drops(weeks: list[dt.date], weekly: dict, baseline_weeks: int, k: Decimal):
 
 # Relative slack of the exact pre-test below: far more than the rounding error of the
 # 28-digit Decimal figures `_drop` decides with (for weekly revenue under about $10^10).
-_SLACK = Fraction(1, 10**12)
+_SLACK = 10**12  # the slack is 1 / _SLACK
 
 
-def _may_fall_below(baseline: list[int], revenue: int, k: Fraction) -> bool:
+def _may_fall_below(baseline: list[int], revenue: int, k: tuple[int, int]) -> bool:
     """False when `revenue` (cents) is clearly within the band of `baseline` (cents): at or
-    above the mean, or above mean − k × pstdev by a margin, in exact integer arithmetic.
-    A quick sieve only: `_drop` decides the weeks it lets through, as it always has."""
+    above the mean, or above mean − k × pstdev by a margin, in exact integer arithmetic
+    (`k` as numerator and denominator). A quick sieve only: `_drop` decides the weeks it
+    lets through."""
     n, total = len(baseline), sum(baseline)
     gap = total - n * revenue  # n × (mean − revenue)
     if gap <= 0:
         return False
     spread = n * sum(c * c for c in baseline) - total * total  # n² × variance
-    return gap * gap * (1 + _SLACK) > k * k * spread
+    p, q = k
+    # gap² × (1 + slack) > k² × spread, both sides times q² × _SLACK
+    return gap * gap * (_SLACK + 1) * q * q > p * p * spread * _SLACK
 
 
 def _drop(baseline: list[Decimal], revenue: Decimal, k: Decimal) -> dict | None:
     """The warning for one week, or None when its revenue is within the band."""
-    expected = statistics.mean(baseline)
-    lower = expected - k * statistics.pstdev(baseline)
+    expected, std = mean_and_pstdev(baseline)
+    lower = expected - k * std
     if revenue >= lower:
         return None
     drop = money((expected - revenue) / expected * 100)  # expected > lower > revenue >= 0
