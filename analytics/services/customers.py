@@ -263,20 +263,59 @@ def average_order_value_by_customer(*, filters: Filters, scope: Scope, min_order
         .filter(n_orders__gte=min_orders)
         .annotate(aov=_rounded_aov())
     )
-    rows = [
-        {**r, "orders": r["n_orders"], "revenue": r["n_revenue"]}
-        for r in per_customer.order_by("-aov", "cid")[: filters.limit]
-    ]
+    rows, meta = _aov_ranked(per_customer, filters.limit)
     out = [
         {
-            "customer": r["cid"],
-            "orders": r["orders"],
-            "revenue": money(r["revenue"]),
-            "average_order_value": ratio(money(r["revenue"]), r["orders"]),
+            "customer": cid,
+            "orders": orders,
+            "revenue": money(revenue),
+            "average_order_value": ratio(money(revenue), orders),
         }
-        for r in rows
+        for cid, orders, revenue in rows
     ]
-    return Result(columns=COLUMNS_AOV, rows=out, meta=_aov_summary(per_customer))
+    return Result(columns=COLUMNS_AOV, rows=out, meta=meta)
+
+
+def _aov_ranked(per_customer: QuerySet, limit: int) -> tuple[list[tuple], dict]:
+    """The `limit` customers of highest AOV (cid, orders, revenue), and the summary over
+    every grouped customer row (mean, median and order-weighted AOV), in one statement: the
+    per-customer groups are computed once, ranked both ways by window functions."""
+    try:
+        sql, params = per_customer.query.sql_with_params()
+    except EmptyResultSet:  # a scope without stores
+        sql, params = None, ()
+    found = []
+    if sql is not None:
+        statement = f"""
+            SELECT cid, n_orders, n_revenue, r_top, r_mid, n, mean_aov, all_orders, all_revenue
+            FROM (SELECT cid, n_orders, n_revenue,
+                         ROW_NUMBER() OVER (ORDER BY aov DESC, cid) AS r_top,
+                         ROW_NUMBER() OVER (ORDER BY aov, cid) AS r_mid,
+                         COUNT(*) OVER () AS n, AVG(aov) OVER () AS mean_aov,
+                         SUM(n_orders) OVER () AS all_orders,
+                         SUM(n_revenue) OVER () AS all_revenue
+                  FROM ({sql}) g) w
+            WHERE r_top <= %s OR r_mid BETWEEN (n + 1) / 2 AND n / 2 + 1
+            ORDER BY r_top"""
+        with connections[per_customer.db].cursor() as cursor:
+            cursor.execute(statement, [*params, limit])
+            found = cursor.fetchall()
+    if not found:
+        zero = money(0)
+        summary = dict.fromkeys(
+            ("mean_customer_aov", "median_customer_aov", "order_weighted_aov"), zero
+        )
+        return [], {"customers": 0, **summary}
+    _, _, _, _, _, n, mean_aov, all_orders, all_revenue = found[0]
+    # The median: the one or two middle rows in AOV order (no percentile in SQLite).
+    middle = [money(r[2]) / r[1] for r in found if (n + 1) // 2 <= r[4] <= n // 2 + 1]
+    meta = {
+        "customers": n,
+        "mean_customer_aov": money(mean_aov),
+        "median_customer_aov": money(sum(middle) / len(middle)),
+        "order_weighted_aov": ratio(money(all_revenue), all_orders),
+    }
+    return [r[:3] for r in found if r[3] <= limit], meta
 
 
 COLUMNS_AOV = ["customer", "orders", "revenue", "average_order_value"]
