@@ -465,6 +465,22 @@ def spans(date_from: dt.date | None, date_to: dt.date | None, coarsest: str = Gr
     return _cover(start, end, limit) or Q(pk__in=[])
 
 
+def single_period(date_from: dt.date | None, date_to: dt.date | None) -> bool:
+    """Whether `spans` (up to the year grain or all time) covers the local days `date_from`
+    .. `date_to` with the rows of ONE period: all time, or exactly one local year, month or
+    day. Each key of a rollup (store and customer, say) then has at most one row there, so
+    per-key sums need no grouping."""
+    if date_from is None and date_to is None:
+        return True
+    if date_from is None or date_to is None:
+        return False
+    end = date_to + dt.timedelta(days=1)
+    return any(
+        _is_start(date_from, g) and _next(date_from, g) == end
+        for g in (Grain.YEAR, Grain.MONTH, Grain.DAY)
+    )
+
+
 def _cover(start: dt.date, end: dt.date, limit: int) -> Q | None:
     """Q for [start, end) from grains up to ORDER[limit], coarsest pieces in the middle."""
     if start >= end:

@@ -106,11 +106,16 @@ def _pairs_by_store(filters: Filters, scope: Scope, within_km: float) -> dict[st
         "customer__latitude", "customer__longitude", "store__latitude", "store__longitude"
     )
     home = Case(When(customer__nearest_store_id=F("store_id"), then=Value(1)), default=Value(0))
-    pairs = (
-        qs.values("store_id", "customer_id")
-        .annotate(p_orders=sums["orders"], p_km=Min(dist), p_home=Max(home))
-        .order_by()
-    )
+    if rollups.single_period(filters.date_from, filters.date_to):  # a row per pair already
+        pairs = qs.annotate(p_orders=F("orders"), p_km=dist, p_home=home).values(
+            "store_id", "customer_id", "p_orders", "p_km", "p_home"
+        )
+    else:
+        pairs = (
+            qs.values("store_id", "customer_id")
+            .annotate(p_orders=sums["orders"], p_km=Min(dist), p_home=Max(home))
+            .order_by()
+        )
     inner, params = pairs.query.sql_with_params()
     sql = (
         "SELECT store_id, SUM(p_orders), COUNT(*), SUM(p_home), SUM(p_orders * p_km), "

@@ -125,6 +125,35 @@ def test_no_coarser_rows_than_the_grouping_allows():
     assert within_a_month == [(Grain.DAY, d(2022, 3, 5), d(2022, 3, 10))]
 
 
+@pytest.mark.parametrize(
+    ("date_from", "date_to", "single"),
+    [
+        (None, None, True),  # the all-time rows
+        (dt.date(2022, 1, 1), dt.date(2022, 12, 31), True),  # one year
+        (dt.date(2024, 2, 1), dt.date(2024, 2, 29), True),  # one (leap) month
+        (dt.date(2022, 3, 5), dt.date(2022, 3, 5), True),  # one day
+        (dt.date(2022, 1, 1), dt.date(2023, 12, 31), False),  # two years
+        (dt.date(2022, 3, 5), dt.date(2022, 3, 6), False),  # two days
+        (dt.date(2022, 1, 2), dt.date(2022, 12, 31), False),  # months and days
+        (dt.date(2022, 1, 1), None, False),  # open-ended
+        (None, dt.date(2022, 12, 31), False),
+    ],
+)
+def test_single_period_is_when_spans_pick_one_grain_and_period(date_from, date_to, single):
+    assert rollups.single_period(date_from, date_to) is single
+    pieces = _pieces(rollups.spans(date_from, date_to)) if date_from or date_to else []
+    one = not pieces or (len(pieces) == 1 and _periods_in(pieces[0]) == 1)
+    assert one is single  # the second method: count the periods `spans` picks
+
+
+def _periods_in(piece: tuple) -> int:
+    grain, start, end = piece
+    n, day = 0, start
+    while day < end:
+        n, day = n + 1, rollups._next(day, grain)
+    return n
+
+
 # --- the 20,000-order export -------------------------------------------------------------------
 
 pytestmark = pytest.mark.django_db
