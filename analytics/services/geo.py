@@ -157,24 +157,39 @@ def _in_cells(qs: QuerySet, cell_km: float, prefix: str = "") -> QuerySet:
 def ordering_cells(filters: Filters, scope: Scope, cell_km: float) -> list[dict]:
     """The grid cells of the customers with an order in view: `customers`, their centroid
     (`lat`, `lon`), and their orders (`cell_orders`) and revenue (`cell_revenue`) in view.
-    From the per-customer rollup when it answers (the customers in one query, their sums
-    per cell in another), else from the base tables."""
+    From the per-customer rollup when it answers, else from the base tables."""
     source = rollups.sales_source(filters, scope, Grain.ALL, ("orders", "revenue"), customers=True)
     if source is None:
         cells = grid_cells(ordering_customers(filters, scope), cell_km)
         return list(cells.annotate(cell_orders=Sum("n_orders"), cell_revenue=Sum("revenue")))
-    rows, sums = source
-    customers = Customer.objects.filter(id__in=rows.values("customer_id"))
-    sales = {
-        (r["cell_row"], r["cell_col"]): r
-        for r in _in_cells(rows, cell_km, "customer__").annotate(
-            cell_orders=sums["orders"], cell_revenue=sums["revenue"]
-        )
-    }
-    return [
-        {**cell, **{k: sales[cell["cell_row"], cell["cell_col"]][k] for k in CELL_SALES}}
-        for cell in grid_cells(customers, cell_km)
-    ]
+    return _rollup_cells(*source, cell_km)
+
+
+def _rollup_cells(rows: QuerySet, sums: dict, cell_km: float) -> list[dict]:
+    """`ordering_cells` from the per-customer rollup rows `rows` in one query: the rows summed
+    per customer (each ordering customer once), joined to the customers, grouped by cell (by
+    hashing: sorted here, as `grid_cells` orders them)."""
+    per_customer = (
+        rows.values("customer_id").annotate(n=sums["orders"], r=sums["revenue"]).order_by()
+    )
+    customers = _in_cells(Customer.objects.order_by(), cell_km).values(
+        "id", "latitude", "longitude", "cell_row", "cell_col"
+    )
+    c_sql, c_params = customers.query.sql_with_params()
+    s_sql, s_params = per_customer.query.sql_with_params()
+    sql = f"""
+        SELECT c.cell_row, c.cell_col, COUNT(*), AVG(c.latitude), AVG(c.longitude),
+               SUM(s.n), SUM(s.r)
+        FROM ({c_sql}) c JOIN ({s_sql}) s ON s.customer_id = c.id
+        GROUP BY c.cell_row, c.cell_col"""
+    names = ("cell_row", "cell_col", "customers", "lat", "lon", *CELL_SALES)
+    with connections[rows.db].cursor() as cursor:
+        cursor.execute(sql, (*c_params, *s_params))
+        found = [dict(zip(names, r, strict=True)) for r in sorted(cursor.fetchall())]
+    for cell in found:  # as the ORM gives them: integer orders, Decimal revenue
+        cell["cell_orders"] = int(cell["cell_orders"])
+        cell["cell_revenue"] = money(cell["cell_revenue"])
+    return found
 
 
 CELL_SALES = ("cell_orders", "cell_revenue")
