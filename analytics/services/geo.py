@@ -262,17 +262,28 @@ def _distance_from_rollups(filters: Filters, scope: Scope) -> tuple[list[dict], 
     source = rollups.sales_source(filters, scope, Grain.ALL, ("orders",), customers=True)
     if source is None:
         return None
-    pairs = (
-        source[0]
-        .values("store_id", "customer_id")
-        .annotate(
-            n=Sum("orders"),
-            km=Max(_rollup_km()),  # one value per pair: the max is that value
-            near=Max("customer__nearest_store_km"),
-            state=Max("store__state_abbr"),
+    if rollups.single_period(filters.date_from, filters.date_to):  # a row per pair already
+        pairs = source[0].values("store_id", "customer_id", n=F("orders"), km=_rollup_km())
+        pairs = pairs.values(
+            "store_id",
+            "customer_id",
+            "n",
+            "km",
+            near=F("customer__nearest_store_km"),
+            state=F("store__state_abbr"),
         )
-        .order_by()
-    )
+    else:
+        pairs = (
+            source[0]
+            .values("store_id", "customer_id")
+            .annotate(
+                n=Sum("orders"),
+                km=Max(_rollup_km()),  # one value per pair: the max is that value
+                near=Max("customer__nearest_store_km"),
+                state=Max("store__state_abbr"),
+            )
+            .order_by()
+        )
     inner, params = pairs.query.sql_with_params()
     names = ["overall", "state", *COLUMNS_DISTANCE[1:]]
     with connection.cursor() as cursor:
