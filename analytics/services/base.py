@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -364,6 +365,18 @@ def sales_by_query(filters: Filters, scope: Scope, groups: dict) -> tuple[QueryS
     exprs = {k: (F(v) if isinstance(v, str) else v) for k, v in keys.items()}
     columns = {name: name for name in [*groups, *measures]}
     return qs.annotate(**exprs).values(*exprs).annotate(**measures).order_by(), columns
+
+
+def store_weeks(filters: Filters, scope: Scope) -> dict[str, dict[dt.date, Decimal]]:
+    """Revenue (`sales_by`'s, USD to the cent) per store ID and local week (its Monday), weeks
+    with sales only. Grouped unordered by the store ID alone: a hash aggregate, where ordering
+    or grouping by the stores' names too would sort every row by collated text."""
+    groups = {"key": by_field("store_id"), "week": by_period("week")}  # not "store": Order's
+    qs, columns = sales_by_query(filters, scope, groups)
+    weekly: dict[str, dict[dt.date, Decimal]] = defaultdict(dict)
+    for key, week, revenue in qs.values_list(columns["key"], columns["week"], columns["revenue"]):
+        weekly[key][to_local_date(week)] = money(revenue)
+    return weekly
 
 
 def scalar(qs: QuerySet, aggregate: Aggregate, output_field: Field, default=None) -> Combinable:

@@ -13,7 +13,6 @@ from dataclasses import replace
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import (
-    Avg,
     Count,
     F,
     FloatField,
@@ -198,8 +197,10 @@ def top_customers_by_orders(*, filters: Filters, scope: Scope) -> Result:
         "id", "city", "state_abbr"
     )
     home = {cid: {"home_city": city, "home_state": state} for cid, city, state in homes}
+    unknown = {"home_city": None, "home_state": None}  # a rollup row has no foreign key
     rows = [
-        {**r, **home[r["cid"]], "orders": r["n_orders"], "revenue": r["n_revenue"]} for r in rows
+        {**r, **home.get(r["cid"], unknown), "orders": r["n_orders"], "revenue": r["n_revenue"]}
+        for r in rows
     ]
     out = [
         {
@@ -283,9 +284,9 @@ def _aov_ranked(per_customer: QuerySet, limit: int) -> tuple[list[tuple], dict]:
     try:
         sql, params = per_customer.query.sql_with_params()
     except EmptyResultSet:  # a scope without stores
-        sql, params = None, ()
+        sql, params = "", ()
     found = []
-    if sql is not None:
+    if sql:
         statement = f"""
             SELECT cid, n_orders, n_revenue, r_top, r_mid, n, mean_aov, all_orders, all_revenue
             FROM (SELECT cid, n_orders, n_revenue,
@@ -319,34 +320,6 @@ def _aov_ranked(per_customer: QuerySet, limit: int) -> tuple[list[tuple], dict]:
 
 
 COLUMNS_AOV = ["customer", "orders", "revenue", "average_order_value"]
-
-
-def _aov_summary(per_customer: QuerySet) -> dict:
-    """Mean, median and order-weighted average order value over grouped customer rows."""
-    totals = per_customer.aggregate(
-        n=Count("cid"),
-        mean_aov=Avg("aov"),
-        all_orders=Sum("n_orders"),
-        all_revenue=Sum("n_revenue"),
-    )
-    n = totals["n"]
-    if not n:
-        zero = money(0)
-        return {
-            "customers": 0,
-            "mean_customer_aov": zero,
-            "median_customer_aov": zero,
-            "order_weighted_aov": zero,
-        }
-    # The median portably: the one or two middle rows in AOV order (no percentile in SQLite).
-    middle = per_customer.order_by("aov", "cid")[(n - 1) // 2 : n // 2 + 1]
-    values = [money(r["n_revenue"]) / r["n_orders"] for r in middle]
-    return {
-        "customers": n,
-        "mean_customer_aov": money(totals["mean_aov"]),
-        "median_customer_aov": money(sum(values) / len(values)),
-        "order_weighted_aov": ratio(money(totals["all_revenue"]), totals["all_orders"]),
-    }
 
 
 @analysis("customers/recurring/", filters=(*BASE_FILTERS, "granularity"))

@@ -263,12 +263,11 @@ def _distance_from_rollups(filters: Filters, scope: Scope) -> tuple[list[dict], 
     if source is None:
         return None
     if rollups.single_period(filters.date_from, filters.date_to):  # a row per pair already
-        pairs = source[0].values("store_id", "customer_id", n=F("orders"), km=_rollup_km())
-        pairs = pairs.values(
+        pairs = source[0].values(
             "store_id",
             "customer_id",
-            "n",
-            "km",
+            n=F("orders"),
+            km=_rollup_km(),
             near=F("customer__nearest_store_km"),
             state=F("store__state_abbr"),
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import replace
 from decimal import Decimal
 
@@ -34,7 +34,6 @@ from analytics.services.base import (
     WEEKDAY_NAMES,
     ZERO,
     Result,
-    by_field,
     by_period,
     local_part,
     local_span,
@@ -46,9 +45,9 @@ from analytics.services.base import (
     periods,
     ratio,
     sales_by,
-    sales_by_query,
     scoped_items,
     scoped_orders,
+    store_weeks,
     to_local_date,
     trunc,
     weekday_counts,
@@ -205,13 +204,7 @@ def revenue_volatility_by_store(
     """
     if view == "outliers":
         return _outlier_orders(filters, scope, Decimal(str(iqr_k)))
-    # Grouped by store ID and week alone, unordered (a hash aggregate: sorting by the
-    # stores' city and state names collates text); the few stores' places looked up after.
-    groups = {"key": by_field("store_id"), "week": by_period("week")}  # not "store": Order's
-    qs, columns = sales_by_query(filters, scope, groups)
-    weekly: dict[str, dict[dt.date, Decimal]] = defaultdict(dict)
-    for key, week, revenue in qs.values_list(columns["key"], columns["week"], columns["revenue"]):
-        weekly[key][to_local_date(week)] = money(revenue)
+    weekly = store_weeks(filters, scope)  # the few stores' places looked up after
     places = Store.objects.filter(id__in=list(weekly)).values_list("id", "city", "state_abbr")
     place = {store: (city, state) for store, city, state in places}
     out = [_volatility((key, *place[key]), series) for key, series in weekly.items()]

@@ -22,7 +22,6 @@ from analytics.services.base import (
     WEEKDAY_NAMES,
     ZERO,
     Result,
-    by_field,
     by_period,
     change_pct,
     local_part,
@@ -34,8 +33,8 @@ from analytics.services.base import (
     periods,
     ratio,
     sales_by,
-    sales_by_query,
     scoped_items,
+    store_weeks,
     to_local_date,
     trunc,
     weekday_counts,
@@ -364,19 +363,15 @@ def _warning_columns(by: str) -> list[str]:
 
 
 def _weekly_revenue(filters: Filters, scope: Scope, by: str) -> dict[str, dict[dt.date, Decimal]]:
-    if by == "category":
-        rows = (
-            scoped_items(filters, scope)
-            .annotate(week=trunc("week", "order__ordered_at"))
-            .values("week", key=F("product__category"))
-            .annotate(revenue=Sum(LINE_TOTAL))
-            .order_by()
-        )
-    else:
-        # Unordered: a hash aggregate (sales_by's order would make it sort every row).
-        groups = {"key": by_field("store_id"), "week": by_period("week")}
-        qs, columns = sales_by_query(filters, scope, groups)
-        rows = ({name: r[columns[name]] for name in ("key", "week", "revenue")} for r in qs)
+    if by != "category":
+        return store_weeks(filters, scope)
+    rows = (
+        scoped_items(filters, scope)
+        .annotate(week=trunc("week", "order__ordered_at"))
+        .values("week", key=F("product__category"))
+        .annotate(revenue=Sum(LINE_TOTAL))
+        .order_by()
+    )
     weekly: dict[str, dict[dt.date, Decimal]] = defaultdict(dict)
     for r in rows:
         weekly[r["key"]][to_local_date(r["week"])] = money(r["revenue"])

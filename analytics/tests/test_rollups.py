@@ -232,3 +232,44 @@ def test_the_import_built_rows_equal_to_a_rebuild(pizza_small_db):
     assert _snapshot() == before
     grains = set(StoreSales.objects.values_list("grain", flat=True))
     assert grains == {Grain.DAY, Grain.MONTH, Grain.YEAR, Grain.ALL}
+
+
+def test_average_order_value_ranking_and_summary_equal_python_over_the_orders(pizza_small_db):
+    # The second method: every customer's orders and revenue summed here from the orders,
+    # ranked, averaged and the median taken by `statistics` (the service does it in one
+    # statement with window functions over the per-customer rollup).
+    import statistics
+
+    from analytics.services.base import money, ratio
+    from analytics.services.customers import average_order_value_by_customer
+
+    store = Order.objects.values_list("store_id", flat=True).order_by("store_id").first()
+    parities = set()
+    for scope, orders in (
+        (EVERYTHING, Order.objects.all()),
+        (Scope(everything=False, store_ids=frozenset({store})), Order.objects.filter(store=store)),
+    ):
+        per: dict[str, list] = {}
+        for customer, total in orders.values_list("customer_id", "total"):
+            per.setdefault(customer, [0, Decimal(0)])
+            per[customer][0] += 1
+            per[customer][1] += total
+        for min_orders in (1, 2, 3, 4, 5, 6, 8):  # odd and even counts: both medians
+            kept = {c: (n, r) for c, (n, r) in per.items() if n >= min_orders}
+            parities.add(len(kept) % 2)
+            aov = {c: money(r) / n for c, (n, r) in kept.items()}
+            result = average_order_value_by_customer(
+                filters=Filters(limit=25), scope=scope, min_orders=min_orders
+            )
+            top = sorted(kept, key=lambda c: (-aov[c], c))[:25]
+            assert [r["customer"] for r in result.rows] == top
+            assert [r["revenue"] for r in result.rows] == [money(kept[c][1]) for c in top]
+            assert result.meta == {
+                "customers": len(kept),
+                "mean_customer_aov": money(statistics.mean(aov.values())),
+                "median_customer_aov": money(statistics.median(aov.values())),
+                "order_weighted_aov": ratio(
+                    money(sum(r for _, r in kept.values())), sum(n for n, _ in kept.values())
+                ),
+            }, (scope.key, min_orders)
+    assert parities == {0, 1}
