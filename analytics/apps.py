@@ -37,3 +37,8 @@ class AnalyticsConfig(AppConfig):
         post_delete.connect(rollups.item_written, sender=item, dispatch_uid="rollups_item_del")
         pre_save.connect(rollups.remember_product, sender=product, dispatch_uid="rollups_prod_pre")
         post_save.connect(rollups.product_written, sender=product, dispatch_uid="rollups_prod")
+        from analytics import counts
+
+        store = apps.get_model("stores.Store")
+        pre_save.connect(counts.remember_store, sender=store, dispatch_uid="counts_store_pre")
+        post_save.connect(counts.store_written, sender=store, dispatch_uid="counts_store")

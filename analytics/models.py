@@ -181,3 +181,29 @@ class RollupState(models.Model):
 
     def __str__(self) -> str:
         return "rollups built" if self.built else "rollups not built"
+
+
+class CustomerCounts(models.Model):
+    """Distinct customers per place and local calendar period, which do not add up across
+    stores or periods and so cannot be summed from CustomerSales: `place` is "all" (the
+    chain), "state:<code>" or "store:<id>"; `granularity` month, quarter, year or "all"
+    (period 1970-01-01). `active` customers ordered at the place in the period, `returning`
+    of them had ordered there before it, `repeaters` of them ordered 2 or more times in it.
+    Kept exact from CustomerSales by analytics.counts."""
+
+    place = models.CharField(max_length=40)
+    granularity = models.CharField(max_length=8)
+    period = models.DateField()
+    active = models.PositiveIntegerField()
+    returning = models.PositiveIntegerField()
+    repeaters = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["place", "granularity", "period"], name="customer_counts_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.place} {self.granularity} {self.period}"

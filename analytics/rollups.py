@@ -35,6 +35,7 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Q, QuerySet, Sum
 
 from analytics.models import (
+    CustomerCounts,
     CustomerSales,
     Grain,
     HourSales,
@@ -346,11 +347,16 @@ def rebuild(tables: Iterable[Table] = TABLES) -> None:
                     _insert_days(table, Q(), lines_made=of_items)
                     for grain in ORDER[ORDER.index(table.finest) + 1 :]:
                         _insert_coarser(table, grain)
+        if CUSTOMER in tables:
+            from analytics import counts  # counts reads this module
+
+            counts.rebuild()
         RollupState.objects.update_or_create(pk=RollupState.SINGLETON, defaults={"built": True})
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 for table in tables:
                     cursor.execute(f"ANALYZE {table.name}")
+                cursor.execute(f"ANALYZE {CustomerCounts._meta.db_table}")
 
 
 @contextmanager
@@ -402,6 +408,10 @@ def refresh(keys: Iterable[Key], tables: Iterable[Table] = TABLES) -> None:
                 groups.setdefault(group, set()).add(k.day)
             for group, days in groups.items():
                 _refresh(table, list(group), days)
+        if CUSTOMER in tables:
+            from analytics import counts  # counts reads this module
+
+            counts.refresh(keys)
 
 
 def _refresh(table: Table, params: list, days: set[dt.date]) -> None:

@@ -27,7 +27,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Floor, Lag, Round
 
 from accounts.scope import Scope
-from analytics import rollups
+from analytics import counts, rollups
 from analytics.filters import Filters
 from analytics.models import Grain
 from analytics.registry import BASE_FILTERS, Param, analysis
@@ -337,9 +337,11 @@ def recurring_customers_by_period(*, filters: Filters, scope: Scope) -> Result:
     range, `recurring_customers` among them with 2 or more orders there, and
     `recurring_share` (%) = recurring / customers × 100.
     """
-    from_rollups = _recurring_from_rollups(filters, scope)
+    stored = counts.recurring(filters, scope)
+    from_rollups = stored or _recurring_from_rollups(filters, scope)
     if from_rollups is not None:
-        found, meta = from_rollups
+        found, totals = from_rollups
+        meta = _recurring_meta(totals or _rollup_totals(filters, scope))
     else:
         found = _recurring_by_period(filters, scope)
         meta = _recurring_summary(scoped_orders(filters, scope))
@@ -347,12 +349,15 @@ def recurring_customers_by_period(*, filters: Filters, scope: Scope) -> Result:
     return Result(columns=COLUMNS_RECURRING, rows=_fill_recurring(filters, by_period), meta=meta)
 
 
-def _recurring_from_rollups(filters: Filters, scope: Scope) -> tuple[list[dict], dict] | None:
-    """recurring_customers_by_period's periods and meta from the per-customer rollup (None
-    when it cannot answer: a product filter). A customer's orders in each period of the range
-    (rows no coarser than the granularity allows) against the first day of their history in
-    scope (the all-time rows, every filter but the dates): returning when that day is before
-    the period, repeating with 2 or more orders in the period."""
+def _recurring_from_rollups(
+    filters: Filters, scope: Scope
+) -> tuple[list[dict], dict | None] | None:
+    """recurring_customers_by_period's periods from the per-customer rollup, with None for
+    the range's totals (`_rollup_totals`); None when it cannot answer (a product filter). A
+    customer's orders in each period of the range (rows no coarser than the granularity
+    allows) against the first day of their history in scope (the all-time rows, every filter
+    but the dates): returning when that day is before the period, repeating with 2 or more
+    orders in the period."""
     if filters.has_product_filter or not rollups.enabled():
         return None
     g = by_period(filters.granularity)
@@ -368,7 +373,7 @@ def _recurring_from_rollups(filters: Filters, scope: Scope) -> tuple[list[dict],
         t_sql, t_params = per_period.query.sql_with_params()
         f_sql, f_params = firsts.query.sql_with_params()
     except EmptyResultSet:  # a scope without stores
-        return [], _recurring_meta({"customers": 0, "recurring": 0})
+        return [], {"customers": 0, "recurring": 0}
     sql = f"""
         WITH t AS ({t_sql}), f AS ({f_sql})
         SELECT t.p, COUNT(*), SUM(CASE WHEN f.f < t.p THEN 1 ELSE 0 END),
@@ -380,15 +385,20 @@ def _recurring_from_rollups(filters: Filters, scope: Scope) -> tuple[list[dict],
             {"period": _rollup_date(p), "active": a, "returning": int(r), "repeaters": int(n)}
             for p, a, r, n in cursor.fetchall()
         ]
+    return found, None
+
+
+def _rollup_totals(filters: Filters, scope: Scope) -> dict:
+    """Customers with an order in the filtered range and those with 2 or more, from the
+    per-customer rollup."""
     whole, _ = rollups.sales_source(filters, scope, Grain.ALL, (), customers=True)
-    totals = (
+    return (
         whole.values("customer_id")
         .annotate(n=Sum("orders"))
         .aggregate(
             customers=Count("customer_id"), recurring=Count("customer_id", filter=Q(n__gte=2))
         )
     )
-    return found, _recurring_meta(totals)
 
 
 COLUMNS_RECURRING = [

@@ -175,7 +175,48 @@ def _filter_sets() -> list[dict]:
         {"size": product.size, "date_from": dt.date(year, 1, 10), "date_to": dt.date(year, 8, 20)},
         {"sku": (product.id,), "granularity": "year"},
         {"category": product.category, "size": product.size},  # not one group: base tables
+        # stored customer counts: one store's quarters; one state's quarter
+        {"store": (_busiest_store(),), "granularity": "quarter", "date_from": dt.date(year, 4, 1)},
+        {
+            "state": ("AZ",),
+            "granularity": "quarter",
+            "date_from": dt.date(year, 7, 1),
+            "date_to": dt.date(year, 9, 30),
+        },
     ]
+
+
+def _busiest_store() -> str:
+    return Order.objects.values("store_id").annotate(n=Count("id")).order_by("-n")[0]["store_id"]
+
+
+def test_stored_customer_counts_answer_as_the_per_customer_rollup_does(pizza_small_db):
+    """The counts (chain, a state, a store; month, quarter, year; meta from one stored period
+    or not) equal what grouping CustomerSales per customer gives, and are the ones read."""
+    from analytics import counts
+    from analytics.services import customers
+
+    year = _filter_sets()[1]["date_from"].year
+    cases = [  # (filters, whether the range's totals are one stored period too)
+        ({}, True),
+        ({"granularity": "year"}, True),
+        (
+            {"state": ("CA",), "date_from": dt.date(year, 1, 1), "date_to": dt.date(year, 12, 31)},
+            True,
+        ),
+        ({"store": (_busiest_store(),), "granularity": "quarter"}, True),
+        ({"state": ("NV",), "granularity": "quarter", "date_to": dt.date(year, 6, 30)}, False),
+    ]
+    for values, one_period in cases:
+        filters = Filters(**values)
+        stored = counts.recurring(filters, EVERYTHING)
+        assert stored is not None and len(stored[0]) >= 3, values
+        found, _ = customers._recurring_from_rollups(filters, EVERYTHING)
+        key = lambda r: r["period"]  # noqa: E731
+        assert sorted(stored[0], key=key) == sorted(found, key=key), values
+        totals = customers._rollup_totals(filters, EVERYTHING)
+        assert stored[1] == (totals if one_period else None), values
+        assert totals["recurring"] > 0
 
 
 def _answers(analysis, filters: Filters, scope: Scope):

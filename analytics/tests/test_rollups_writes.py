@@ -1,15 +1,18 @@
 """Rollups stay exact through ORM writes: after creating, moving, editing and deleting orders and
-items, and moving a product between categories, the rows equal those of a rebuild from scratch;
-tiny_chain's rows checked by hand."""
+items, and moving a product between categories or a store between states, the rows (and the
+stored customer counts) equal those of a rebuild from scratch; tiny_chain's rows checked by
+hand."""
 
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from analytics import rollups
+from analytics import counts, rollups
 from analytics.models import (
+    CustomerCounts,
     CustomerSales,
     Grain,
     HourSales,
@@ -38,6 +41,7 @@ def _snapshot() -> tuple[list, ...]:
         _rows(CustomerSales),
         _rows(PairSales),
         _rows(HourSales),
+        _rows(CustomerCounts),
     )
 
 
@@ -249,3 +253,97 @@ def test_top_customers_and_their_first_and_last_days_from_rollups(built):
         dt.date(2022, 3, 1),
         dt.date(2022, 3, 8),
     )
+
+
+def _counts(place: str, granularity: str) -> dict[dt.date, tuple[int, int, int]]:
+    rows = CustomerCounts.objects.filter(place=place, granularity=granularity)
+    return {r.period: (r.active, r.returning, r.repeaters) for r in rows}
+
+
+def test_tiny_chain_customer_counts_by_hand(built):
+    # C1: S1 (NV) 2022-03-01 and 2022-03-08; C2: S2 (NV) 2022-04-01; C3: S3 (CA) 2023-01-15
+    march, april, q1, q2 = (dt.date(2022, m, 1) for m in (3, 4, 1, 4))
+    assert _counts("all", "month") == {
+        march: (1, 0, 1),
+        april: (1, 0, 0),
+        dt.date(2023, 1, 1): (1, 0, 0),
+    }
+    assert _counts("state:NV", "quarter") == {q1: (1, 0, 1), q2: (1, 0, 0)}
+    assert _counts("state:NV", "year") == {dt.date(2022, 1, 1): (2, 0, 1)}
+    assert _counts("all", "all") == {rollups.ALL_TIME: (3, 0, 1)}
+    assert _counts("store:S3", "all") == {rollups.ALL_TIME: (1, 0, 0)}
+    assert not _counts("store:S4", "all")  # no orders
+
+    # C2 orders at S1 in February: at the chain and in Nevada C2 is returning in April now,
+    # at S2 (their first order there) still new; S1 gains an active customer in February.
+    Order.objects.create(
+        customer_id="C2",
+        store_id="S1",
+        ordered_at=dt.datetime(2022, 2, 10, 12, 0, tzinfo=LA),
+        n_items=1,
+        total=Decimal("10.00"),
+    )
+    assert _counts("all", "month")[april] == (1, 1, 0)
+    assert _counts("state:NV", "quarter") == {q1: (2, 0, 1), q2: (1, 1, 0)}
+    assert _counts("store:S2", "month") == {april: (1, 0, 0)}
+    assert _counts("store:S1", "month")[dt.date(2022, 2, 1)] == (1, 0, 0)
+    assert _counts("all", "all") == {rollups.ALL_TIME: (3, 0, 2)}  # C2 has 2 orders now
+    assert _snapshot() == _after_rebuild()
+
+
+def test_a_store_moving_state_moves_its_customers_between_the_states_counts(built):
+    from stores.models import Store
+
+    store = Store.objects.get(pk="S2")
+    store.state_abbr, store.state = "UT", "Utah"
+    store.save()
+    assert _counts("state:NV", "all") == {rollups.ALL_TIME: (1, 0, 1)}  # C1 only
+    assert _counts("state:UT", "all") == {rollups.ALL_TIME: (1, 0, 0)}  # C2 at S2
+    assert _snapshot() == _after_rebuild()
+
+
+def test_stored_counts_are_read_for_the_chain_a_state_and_a_store_only(built):
+    from accounts.scope import EVERYTHING, Scope
+    from analytics.filters import Filters
+
+    assert counts.place_of(Filters(), EVERYTHING) == "all"
+    assert counts.place_of(Filters(state=("NV",)), EVERYTHING) == "state:NV"
+    assert counts.place_of(Filters(state=("CA",)), EVERYTHING) == "store:S3"  # its one store
+    assert counts.place_of(Filters(city="reno"), EVERYTHING) == "store:S1"
+    assert counts.place_of(Filters(store=("S1", "S3")), EVERYTHING) is None
+    assert counts.place_of(Filters(state=("NV", "CA")), EVERYTHING) is None
+    nevada = Scope(everything=False, store_ids=frozenset({"S1", "S2"}))
+    assert counts.place_of(Filters(), nevada) == "state:NV"
+    assert counts.place_of(Filters(store=("S2",)), nevada) == "store:S2"
+    assert counts.place_of(Filters(), Scope(everything=False, store_ids=frozenset())) is None
+
+
+@pytest.mark.parametrize(
+    "date_from, date_to, whole",
+    [
+        (None, None, ("all", rollups.ALL_TIME)),
+        (dt.date(2022, 1, 1), dt.date(2022, 12, 31), ("year", dt.date(2022, 1, 1))),
+        (dt.date(2022, 4, 1), dt.date(2022, 6, 30), ("quarter", dt.date(2022, 4, 1))),
+        (dt.date(2022, 2, 1), dt.date(2022, 2, 28), ("month", dt.date(2022, 2, 1))),
+        (dt.date(2024, 2, 1), dt.date(2024, 2, 28), None),  # leap year: one day short
+        (dt.date(2022, 1, 1), dt.date(2022, 3, 30), None),
+        (dt.date(2022, 1, 1), dt.date(2023, 12, 31), None),  # two years
+        (dt.date(2022, 1, 1), None, None),
+        (None, dt.date(2022, 12, 31), None),
+    ],
+)
+def test_whole_period_is_one_stored_period_exactly(date_from, date_to, whole):
+    from analytics.filters import Filters
+
+    assert counts.whole_period(Filters(date_from=date_from, date_to=date_to)) == whole
+
+
+def test_a_range_is_aligned_when_it_starts_and_ends_on_period_boundaries():
+    from analytics.filters import Filters
+
+    quarters = Filters(date_from=dt.date(2022, 4, 1), date_to=dt.date(2022, 12, 31))
+    assert counts.aligned(replace(quarters, granularity="quarter"))
+    assert counts.aligned(replace(quarters, granularity="month"))
+    assert not counts.aligned(replace(quarters, granularity="year"))
+    assert counts.aligned(Filters(date_to=dt.date(2022, 5, 31)))
+    assert not counts.aligned(Filters(date_from=dt.date(2022, 5, 2)))
