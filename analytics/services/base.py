@@ -343,10 +343,15 @@ def sales_by(filters: Filters, scope: Scope, groups: dict) -> list[dict]:
     ]
 
 
-def sales_by_query(filters: Filters, scope: Scope, groups: dict) -> tuple[QuerySet, dict]:
+def sales_by_query(
+    filters: Filters, scope: Scope, groups: dict, *, store_and_customer: bool = False
+) -> tuple[QuerySet, dict]:
     """`sales_by` as an unordered grouped queryset of dicts, for callers that go on in SQL,
-    and the column of each output name (the `groups`, `orders` and `revenue`)."""
-    source = None
+    and the column of each output name (the `groups`, `orders` and `revenue`).
+    `store_and_customer`: the groups key on the store and the customer (and what follows from
+    them), so over one period (`rollups.single_period`) the per-customer rollup rows are one
+    per group already and are taken as they are, not grouped."""
+    source, per_customer = None, False
     if all(isinstance(g, Group) and g.rollup is not None for g in groups.values()):
         grains = [g.coarsest for g in groups.values()] or [Grain.ALL]
         coarsest = min(grains, key=rollups.ORDER.index)
@@ -359,6 +364,10 @@ def sales_by_query(filters: Filters, scope: Scope, groups: dict) -> tuple[QueryS
         keys = {f"k_{name}": g.rollup() for name, g in groups.items()}
         measures = {f"m_{name}": agg for name, agg in sums.items()}
         columns = {name: f"k_{name}" for name in groups} | {n: f"m_{n}" for n in sums}
+        one_period = rollups.single_period(filters.date_from, filters.date_to)
+        if store_and_customer and per_customer and one_period:
+            as_they_are = {f"m_{name}": F(name) for name in sums}
+            return qs.annotate(**keys, **as_they_are).values(*keys, *as_they_are), columns
         return qs.annotate(**keys).values(*keys).annotate(**measures).order_by(), columns
     qs, prefix, measures = sales_source(filters, scope)
     keys = {name: make(prefix) for name, make in groups.items()}

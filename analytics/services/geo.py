@@ -357,17 +357,21 @@ def _assignments(filters: Filters, scope: Scope) -> _Assignments:
             "nearest_km": _customer_key("nearest_store_km"),
             "km": Group(_order_km, _rollup_km, per_customer=True),
         },
+        store_and_customer=True,
     )
     try:
         inner, params = qs.query.sql_with_params()
     except EmptyResultSet:  # a scope without stores
         return _Assignments({}, {})
+    # Customer IDs compared as bytes: the database's collation sorts them twice as slowly.
+    as_bytes = ' COLLATE "C"' if connections[qs.db].vendor == "postgresql" else ""
     main, nearest, km, nearest_km = col["store_key"], col["nearest"], col["km"], col["nearest_km"]
+    by_customer = f"PARTITION BY p.{col['customer_key']}{as_bytes}"
     rank = f"ORDER BY p.{col['orders']} DESC, p.{col['revenue']} DESC, p.{main}"
     # Customers edited by hand without a nearest store or its distance are left out.
     sql = f"""
         SELECT t.{main}, t.{nearest}, COUNT(*), SUM(t.{km} - t.{nearest_km})
-        FROM (SELECT p.*, ROW_NUMBER() OVER (PARTITION BY p.{col["customer_key"]} {rank}) AS rn
+        FROM (SELECT p.*, ROW_NUMBER() OVER ({by_customer} {rank}) AS rn
               FROM ({inner}) p
               WHERE p.{nearest} IS NOT NULL AND p.{nearest_km} IS NOT NULL) t
         WHERE t.rn = 1 GROUP BY t.{main}, t.{nearest}"""
