@@ -23,6 +23,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.db import connection, transaction
+from django.db.models import F, Q, Sum
 
 from analytics.filters import Granularity
 from analytics.models import CustomerCounts, CustomerSales, Grain
@@ -259,6 +260,38 @@ def recurring(filters, scope) -> tuple[list[dict], dict | None] | None:
         row = row or {"active": 0, "repeaters": 0}
         meta = {"customers": row["active"], "recurring": row["repeaters"]}
     return found, meta
+
+
+def kpi_customers(current, previous, scope) -> dict[str, int] | None:
+    """`kpis_by_period`'s customer figures (`active_`, `repeat_`, `new_`, `before_` each
+    `cur` and `prev`) when both periods are one stored period each at a stored place (a
+    year beside the year before, say), no product filter; else None. New customers in a
+    period are its active ones less its returning ones; those who had ordered before a
+    period are the new ones of every month before it."""
+    if current.has_product_filter or not enabled():
+        return None
+    periods = whole_period(current), whole_period(previous)
+    place = place_of(current, scope)
+    if None in periods or place is None:
+        return None
+    rows = CustomerCounts.objects.filter(place=place)
+    of = {
+        key: Q(granularity=g, period=start)
+        for key, (g, start) in zip(("cur", "prev"), periods, strict=True)
+    }
+    new = F("active") - F("returning")
+    before = {
+        key: Q(granularity=Granularity.MONTH, period__lt=filters.date_from)
+        for key, filters in (("cur", current), ("prev", previous))
+    }
+    sums = {}
+    for key in ("cur", "prev"):
+        sums[f"active_{key}"] = Sum("active", filter=of[key])
+        sums[f"repeat_{key}"] = Sum("repeaters", filter=of[key])
+        sums[f"new_{key}"] = Sum(new, filter=of[key])
+        sums[f"before_{key}"] = Sum(new, filter=before[key])
+    found = rows.filter(of["cur"] | of["prev"] | before["cur"]).aggregate(**sums)
+    return {name: value or 0 for name, value in found.items()}
 
 
 # --- signal receivers (connected in AnalyticsConfig.ready) ---------------------------------------

@@ -10,7 +10,7 @@ from django.db.models import Count, Max, Min, Q, Sum
 from django.utils import timezone
 
 from accounts.scope import Scope
-from analytics import rollups
+from analytics import counts, rollups
 from analytics.filters import Filters
 from analytics.registry import BASE_FILTERS, analysis
 from analytics.services.base import (
@@ -192,9 +192,9 @@ def _figures(current: Filters, previous: Filters, scope: Scope) -> dict[str, dic
 
 
 def _figures_from_rollups(current: Filters, previous: Filters, scope: Scope) -> dict[str, dict]:
-    """`_figures` without a product filter, from the per-customer and item rollups: a
-    customer's first order is the first day of their all-time rows (in scope, matching the
-    store filters); the periods' sums come from the rows covering each."""
+    """`_figures` without a product filter, from the store and item rollups, and the
+    customer figures from the stored counts (`counts.kpi_customers`: each period one stored
+    period) or else the per-customer rollup."""
     cur = rollups.spans(current.date_from, current.date_to)
     prev = rollups.spans(previous.date_from, previous.date_to)
     # Order counts and revenue from the per-store rows; items from the item rows (every item is
@@ -212,6 +212,29 @@ def _figures_from_rollups(current: Filters, previous: Filters, scope: Scope) -> 
         .filter(cur | prev)
         .aggregate(items_cur=Sum("quantity", filter=cur), items_prev=Sum("quantity", filter=prev))
     )
+    c = counts.kpi_customers(current, previous, scope) or _customers_from_rollups(
+        current, previous, scope
+    )
+    return {
+        period: _kpi_values(
+            revenue=money(sums[f"revenue_{key}"]),
+            orders=sums[f"orders_{key}"] or 0,
+            items=items[f"items_{key}"] or 0,
+            active=c[f"active_{key}"],
+            repeat=c[f"repeat_{key}"],
+            new=c[f"new_{key}"],
+            before=c[f"before_{key}"],
+        )
+        for period, key in (("current", "cur"), ("previous", "prev"))
+    }
+
+
+def _customers_from_rollups(current: Filters, previous: Filters, scope: Scope) -> dict[str, int]:
+    """The customer figures of `_figures_from_rollups` from the per-customer rollup: a
+    customer's first order is the first day of their all-time rows (in scope, matching the
+    store filters); their orders in each period come from the rows covering it."""
+    cur = rollups.spans(current.date_from, current.date_to)
+    prev = rollups.spans(previous.date_from, previous.date_to)
     # Distinct customers: one group per customer of their all-time rows (first day in scope)
     # and their rows covering either period (orders in it); integer sums only.
     customer_rows, _ = rollups.sales_source(current, scope, "A", ("customers",), dated=False)
@@ -226,7 +249,7 @@ def _figures_from_rollups(current: Filters, previous: Filters, scope: Scope) -> 
     )
     end = current.date_to + dt.timedelta(days=1)
     start, prev_start = current.date_from, previous.date_from
-    c = per_customer.aggregate(
+    return per_customer.aggregate(
         active_cur=Count("customer_id", filter=Q(n_cur__gte=1)),
         active_prev=Count("customer_id", filter=Q(n_prev__gte=1)),
         repeat_cur=Count("customer_id", filter=Q(n_cur__gte=2)),
@@ -236,18 +259,6 @@ def _figures_from_rollups(current: Filters, previous: Filters, scope: Scope) -> 
         before_cur=Count("customer_id", filter=Q(first__lt=start)),
         before_prev=Count("customer_id", filter=Q(first__lt=prev_start)),
     )
-    return {
-        period: _kpi_values(
-            revenue=money(sums[f"revenue_{key}"]),
-            orders=sums[f"orders_{key}"] or 0,
-            items=items[f"items_{key}"] or 0,
-            active=c[f"active_{key}"],
-            repeat=c[f"repeat_{key}"],
-            new=c[f"new_{key}"],
-            before=c[f"before_{key}"],
-        )
-        for period, key in (("current", "cur"), ("previous", "prev"))
-    }
 
 
 def _kpi_values(

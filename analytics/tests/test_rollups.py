@@ -219,6 +219,25 @@ def test_stored_customer_counts_answer_as_the_per_customer_rollup_does(pizza_sma
         assert totals["recurring"] > 0
 
 
+def test_kpi_customer_figures_from_the_counts_equal_the_per_customer_rollup(pizza_small_db):
+    """A year beside the year before, for the chain, a state and a store, from the stored
+    counts as from grouping CustomerSales; a previous period that is not one year is left
+    to CustomerSales."""
+    from analytics import counts
+    from analytics.services import kpis
+
+    year = _filter_sets()[1]["date_from"].year + 1  # 2022: 2021 before it has 365 days too
+    for values in ({}, {"state": ("CA",)}, {"store": (_busiest_store(),)}):
+        current = Filters(**values, date_from=dt.date(year, 1, 1), date_to=dt.date(year, 12, 31))
+        previous = kpis._previous(current)
+        assert previous.date_from == dt.date(year - 1, 1, 1), "pick two years of 365 days"
+        stored = counts.kpi_customers(current, previous, EVERYTHING)
+        grouped = kpis._customers_from_rollups(current, previous, EVERYTHING)
+        assert stored == grouped and min(grouped.values()) > 0, values
+    march = Filters(date_from=dt.date(year, 3, 1), date_to=dt.date(year, 3, 31))
+    assert counts.kpi_customers(march, kpis._previous(march), EVERYTHING) is None
+
+
 def _answers(analysis, filters: Filters, scope: Scope):
     params = {p.name: p.default for p in analysis.params}
     result = analysis.func(filters=filters, scope=scope, **params)
