@@ -42,3 +42,4 @@ class AnalyticsConfig(AppConfig):
         store = apps.get_model("stores.Store")
         pre_save.connect(counts.remember_store, sender=store, dispatch_uid="counts_store_pre")
         post_save.connect(counts.store_written, sender=store, dispatch_uid="counts_store")
+        post_delete.connect(counts.store_written, sender=store, dispatch_uid="counts_store_del")

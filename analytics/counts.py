@@ -1,20 +1,28 @@
-"""Stored distinct-customer counts (`CustomerCounts`): active, returning and repeating
-customers per place and local calendar period, for the analyses that count customers.
+"""Stored per-place customer figures, for the analyses that count or rank customers.
 
 Distinct customers do not add up: a customer of two stores is one customer of their state, and
 one of January and February is one of the quarter. So CustomerSales, which holds per-customer
 sums per store and period, answers them only by grouping its rows per customer (half a million
-month rows at a million orders). This table holds the counts themselves for the places an
-answer is most often asked about: the chain ("all"), each state ("state:CA") and each store
-("store:S123"), at month, quarter, year and all-time granularity. Any other set of stores
-(several states, a city with two stores), the day and week granularities, date ranges that cut
-a period, and product filters are left to CustomerSales or the base tables.
+month rows at a million orders). Two tables hold them ready for the places an answer is most
+often asked about: the chain ("all"), each state ("state:CA"), each city ("city:CA|Fresno")
+and each store ("store:S123"), a place of the same stores as a wider one stored once under the
+wider name (`_stored_places`: a state of one store holds that store's figures):
+
+- `CustomerCounts`: active, returning and repeating customers per place and month, quarter,
+  year and all time (`recurring`, `kpi_customers`, `customers_per`);
+- `CustomerTotals`: per customer, their orders, revenue and first and last day at each place
+  of two or more stores, all time and per year (`customer_totals`; a place of one store has
+  these as its CustomerSales rows).
+
+Any other set of stores (several states, two stores of a city), the day and week
+granularities, date ranges that cut a period, and product filters are left to CustomerSales or
+the base tables.
 
 Kept exact from CustomerSales, which the rollups keep exact: `rebuild()` after theirs (the
 importer, `manage.py rebuild_rollups`), `refresh(keys)` after theirs for every ORM write (the
-periods the written customers ordered in, at every place of the written stores: a customer's
-first order moving changes who is returning in each of their periods), and a rebuild when a
-store moves to another state.
+written customers' rows, at every place of the written stores, for every period they ordered
+in: a customer's first order moving changes who is returning in each of their periods), and a
+rebuild when a store is added, removed or moved to another city or state.
 """
 
 from __future__ import annotations
@@ -26,8 +34,8 @@ from django.db import connection, transaction
 from django.db.models import F, Q, Sum
 
 from analytics.filters import Granularity
-from analytics.models import CustomerCounts, CustomerSales, Grain
-from analytics.rollups import ALL_TIME, Key, enabled
+from analytics.models import CustomerCounts, CustomerSales, CustomerTotals, Grain
+from analytics.rollups import ALL_TIME, Key, enabled, single_period, spans
 
 ALL = "all"  # the granularity of the all-time rows, and the chain's place
 SOURCE = {  # a stored granularity -> the CustomerSales grain its periods are grouped from
@@ -52,47 +60,37 @@ def _period_sql(granularity: str) -> str:
     )
 
 
-def _places_sql() -> str:
-    stores = _store_table()
-    return (
-        f"SELECT id AS store_id, '{ALL}' AS place FROM {stores} "
-        f"UNION ALL SELECT id, 'state:' || state_abbr FROM {stores} "
-        f"UNION ALL SELECT id, 'store:' || id FROM {stores}"
-    )
-
-
 def _marks(values) -> str:
     return ", ".join(["%s"] * len(values))
 
 
-def _store_table() -> str:
-    from stores.models import Store
-
-    return Store._meta.db_table
-
-
-def _make_temporaries(places: list[str] | None) -> None:
-    """PLACES (of `places`, None: all) and FIRSTS: each customer's first day at each of them."""
+def _make_temporaries(places: set[str] | None) -> None:
+    """PLACES (the stored places among `places`, None: all) and FIRSTS: each customer's first
+    day at each of them."""
     sales = CustomerSales._meta.db_table
-    where, params = "", []
-    if places:
-        where, params = f"WHERE place IN ({_marks(places)})", places
+    stored = _stored_places()
+    names = sorted({stored[p] for p in places} if places is not None else set(stored.values()))
+    members = _members()
+    rows = [(store, name, k) for k, name in enumerate(names) for store in members[name]]
     with connection.cursor() as cursor:
         for table in (PLACES, FIRSTS):
             cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        # Places numbered (`k`): millions of rows group and join on a number faster than text.
         cursor.execute(
-            f"CREATE TEMPORARY TABLE {PLACES} AS SELECT * FROM ({_places_sql()}) p {where}", params
+            f"CREATE TEMPORARY TABLE {PLACES} (store_id varchar(16), place varchar(110), k integer)"
         )
+        cursor.executemany(f"INSERT INTO {PLACES} VALUES (%s, %s, %s)", rows)
         cursor.execute(
             f"CREATE TEMPORARY TABLE {FIRSTS} AS "
-            f"SELECT m.place, c.customer_id, MIN(c.first_day) AS f FROM {sales} c "
+            f"SELECT m.k, c.customer_id, MIN(c.first_day) AS f FROM {sales} c "
             f"JOIN {PLACES} m ON m.store_id = c.store_id WHERE c.grain = '{Grain.ALL}' "
-            "GROUP BY m.place, c.customer_id"
+            "GROUP BY m.k, c.customer_id"
         )
         if connection.vendor == "postgresql":
+            cursor.execute(f"ANALYZE {PLACES}")
             cursor.execute(f"ANALYZE {FIRSTS}")
         else:  # SQLite joins by nested loops: look the first days up by an index
-            cursor.execute(f"CREATE INDEX {FIRSTS}_key ON {FIRSTS} (place, customer_id)")
+            cursor.execute(f"CREATE INDEX {FIRSTS}_key ON {FIRSTS} (k, customer_id)")
 
 
 def _drop_temporaries() -> None:
@@ -114,24 +112,58 @@ def _insert(granularity: str, sources: list[dt.date] | None = None) -> None:
         cursor.execute(
             f"""
             INSERT INTO {counts} (place, granularity, period, active, "returning", repeaters)
-            SELECT t.place, %s, t.p, COUNT(*), SUM(CASE WHEN f.f < t.p THEN 1 ELSE 0 END),
-                   SUM(CASE WHEN t.n >= 2 THEN 1 ELSE 0 END)
-            FROM (SELECT m.place, {period} AS p, c.customer_id, SUM(c.orders) AS n
+            SELECT names.place, %s, per.p, per.active, per.back, per.repeaters
+            FROM (SELECT t.k, t.p, COUNT(*) AS active,
+                         SUM(CASE WHEN f.f < t.p THEN 1 ELSE 0 END) AS back,
+                         SUM(CASE WHEN t.n >= 2 THEN 1 ELSE 0 END) AS repeaters
+                  FROM (SELECT m.k, {period} AS p, c.customer_id, SUM(c.orders) AS n
+                        FROM {sales} c JOIN {PLACES} m ON m.store_id = c.store_id
+                        WHERE {where} GROUP BY m.k, {period}, c.customer_id) t
+                  JOIN {FIRSTS} f ON f.k = t.k AND f.customer_id = t.customer_id
+                  GROUP BY t.k, t.p) per
+            JOIN (SELECT DISTINCT k, place FROM {PLACES}) names ON names.k = per.k""",
+            params,
+        )
+
+
+TOTALS = (Grain.YEAR, Grain.ALL)  # the grains of CustomerTotals
+
+
+def _insert_totals(customers: set[str] | None = None) -> None:
+    """CustomerTotals rows of the places in PLACES with two or more stores (of `customers`
+    only, None: all): CustomerSales' rows of its grains summed per place and customer."""
+    sales, totals = CustomerSales._meta.db_table, CustomerTotals._meta.db_table
+    where, params = "", []
+    if customers is not None:
+        where, params = f"AND c.customer_id IN ({_marks(customers)})", sorted(customers)
+    grains = ", ".join(f"'{g}'" for g in TOTALS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {totals}
+                (place, grain, period, customer_id, orders, revenue, first_day, last_day)
+            SELECT names.place, t.grain, t.period, t.customer_id, t.orders, t.revenue, t.f, t.l
+            FROM (SELECT m.k, c.grain, c.period, c.customer_id, SUM(c.orders) AS orders,
+                         SUM(c.revenue) AS revenue, MIN(c.first_day) AS f, MAX(c.last_day) AS l
                   FROM {sales} c JOIN {PLACES} m ON m.store_id = c.store_id
-                  WHERE {where} GROUP BY m.place, {period}, c.customer_id) t
-            JOIN {FIRSTS} f ON f.place = t.place AND f.customer_id = t.customer_id
-            GROUP BY t.place, t.p""",
+                  WHERE c.grain IN ({grains}) {where}
+                    AND m.k IN (SELECT k FROM {PLACES} GROUP BY k HAVING COUNT(*) > 1)
+                  GROUP BY m.k, c.grain, c.period, c.customer_id) t
+            JOIN (SELECT DISTINCT k, place FROM {PLACES}) names ON names.k = t.k""",
             params,
         )
 
 
 def rebuild() -> None:
     """Every row again from CustomerSales (call inside the rollups' rebuild transaction)."""
+    empty = "TRUNCATE" if connection.vendor == "postgresql" else "DELETE FROM"
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {CustomerCounts._meta.db_table}")
+        for model in (CustomerCounts, CustomerTotals):
+            cursor.execute(f"{empty} {model._meta.db_table}")
     _make_temporaries(None)
     for granularity in SOURCE:
         _insert(granularity)
+    _insert_totals()
     _drop_temporaries()
 
 
@@ -141,12 +173,8 @@ def refresh(keys: Iterable[Key]) -> None:
     from stores.models import Store
 
     keys = list(keys)
-    states = dict(
-        Store.objects.filter(id__in={k.store_id for k in keys}).values_list("id", "state_abbr")
-    )
-    places = sorted(
-        {ALL} | {f"state:{s}" for s in states.values()} | {f"store:{k.store_id}" for k in keys}
-    )
+    written = Store.objects.filter(id__in={k.store_id for k in keys}).only("state_abbr", "city")
+    places = {ALL, *(p for store in written for p in _places_of(store))}
     customers = {k.customer_id for k in keys}
     months = {k.day.replace(day=1) for k in keys} | set(
         CustomerSales.objects.filter(grain=Grain.MONTH, customer_id__in=customers)
@@ -159,10 +187,17 @@ def refresh(keys: Iterable[Key]) -> None:
         with connection.cursor() as cursor:
             cursor.execute(
                 f"DELETE FROM {CustomerCounts._meta.db_table} WHERE granularity = %s "
-                f"AND place IN ({_marks(places)}) AND period IN ({_marks(targets)})",
-                [granularity, *places, *(d.isoformat() for d in targets)],
+                f"AND place IN (SELECT place FROM {PLACES}) AND period IN ({_marks(targets)})",
+                [granularity, *(d.isoformat() for d in targets)],
             )
         _insert(granularity, sorted(sources))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {CustomerTotals._meta.db_table} WHERE place IN "
+            f"(SELECT place FROM {PLACES}) AND customer_id IN ({_marks(customers)})",
+            sorted(customers),
+        )
+    _insert_totals(customers)
     _drop_temporaries()
 
 
@@ -183,24 +218,103 @@ def _periods(granularity: str, months: set[dt.date]) -> tuple[list[dt.date], set
 # --- reading them --------------------------------------------------------------------------------
 
 
-def place_of(filters, scope) -> str | None:
-    """The stored place whose stores are exactly those of `filters` within `scope`: the chain,
-    one state or one store; None for any other set of stores, or none."""
-    from analytics.services.base import stores_in
+def _places_of(store) -> tuple[str, str, str]:
+    """The places a store is part of besides the chain: its state, its city, itself."""
+    return (
+        f"state:{store.state_abbr}",
+        f"city:{store.state_abbr}|{store.city}",
+        f"store:{store.id}",
+    )
+
+
+def _stores_by_place(stores) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for store in stores:
+        for place in _places_of(store):
+            out.setdefault(place, set()).add(store.id)
+    return out
+
+
+def _members() -> dict[str, set[str]]:
+    """Every place of the chain (ALL first, then per store its state, city and itself) and
+    its stores."""
     from stores.models import Store
 
-    chosen = set(stores_in(filters, scope).values_list("id", flat=True))
+    stores = list(Store.objects.only("id", "state_abbr", "city"))
+    return {ALL: {s.id for s in stores}} | _stores_by_place(stores)
+
+
+def _stored_places() -> dict[str, str]:
+    """Each place -> the one its counts are stored under: the widest place with the same
+    stores (a state of one store holds its city's and store's counts; a city of one store
+    its store's), so no set of stores is counted twice."""
+    widest: dict[frozenset, str] = {}
+    return {p: widest.setdefault(frozenset(ids), p) for p, ids in _members().items()}
+
+
+def place_of(filters, scope) -> str | None:
+    """The stored place whose stores are exactly those of `filters` within `scope`: the chain,
+    one state, one city or one store (the widest when several are the same stores); None for
+    any other set of stores, or none."""
+    from analytics.services.base import stores_in
+
+    chosen = {s.id for s in stores_in(filters, scope).only("id")}
     if not chosen:
         return None
-    every = dict(Store.objects.values_list("id", "state_abbr"))
-    if chosen == set(every):
-        return ALL
-    if len(chosen) == 1:
-        return f"store:{next(iter(chosen))}"
-    states = {every[s] for s in chosen}
-    if len(states) == 1 and chosen == {s for s, state in every.items() if state in states}:
-        return f"state:{states.pop()}"
+    for place, ids in _members().items():  # the widest first
+        if ids == chosen:
+            return place
     return None
+
+
+def customers_per(filters, scope, level: str) -> dict[str, int] | None:
+    """Distinct customers per state, city or store (`level`) of the stores of `filters`
+    within `scope`, keyed by the place ("state:NV"), when the date range is one stored
+    period, there is no product filter and each place's stores are all chosen (two of a
+    state's three stores are not its place); else None."""
+    from analytics.services.base import stores_in
+
+    whole = whole_period(filters)
+    if whole is None or filters.has_product_filter or not enabled():
+        return None
+    chosen = _stores_by_place(stores_in(filters, scope).only("id", "state_abbr", "city"))
+    every, stored = _members(), _stored_places()
+    wanted = {place for place in chosen if place.startswith(f"{level}:")}
+    if any(chosen[place] != every[place] for place in wanted):
+        return None
+    rows = CustomerCounts.objects.filter(
+        granularity=whole[0], period=whole[1], place__in={stored[p] for p in wanted}
+    )
+    found = dict(rows.values_list("place", "active"))
+    return {place: found.get(stored[place], 0) for place in wanted}
+
+
+AS_THEY_ARE = {"orders": F("orders"), "revenue": F("revenue")}  # a `customer_totals` row's
+
+
+def customer_totals(filters, scope):
+    """Rows one per customer with an order in view (`customer_id`, `orders`, `revenue`,
+    `first_day`, `last_day`: sums to read as they are, AS_THEY_ARE, not grouped) when the date range
+    is one period of CustomerTotals' grains (all time, one local year) at a stored place
+    and there is no product filter: CustomerTotals' rows, or for a place of one store its
+    CustomerSales rows. None otherwise."""
+    if filters.has_product_filter or not enabled():
+        return None
+    one = spans(filters.date_from, filters.date_to)
+    if not single_period(filters.date_from, filters.date_to) or not _of_grains(one, TOTALS):
+        return None
+    place = place_of(filters, scope)
+    if place is None:
+        return None
+    (store, *more) = sorted(_members()[place])
+    if more:
+        return CustomerTotals.objects.filter(one, place=place).order_by()
+    return CustomerSales.objects.filter(one, store_id=store).order_by()
+
+
+def _of_grains(q: Q, grains: tuple[str, ...]) -> bool:
+    """Whether the `spans` answer `q` (one period) picks rows of one of `grains`."""
+    return dict(q.children).get("grain") in grains
 
 
 def whole_period(filters) -> tuple[str, dt.date] | None:
@@ -298,18 +412,20 @@ def kpi_customers(current, previous, scope) -> dict[str, int] | None:
 
 
 def remember_store(sender, instance, **kwargs) -> None:
-    """pre_save of a store: the state it was in."""
+    """pre_save of a store: the state and city it was in (None: a new store)."""
     from stores.models import Store
 
-    instance._counts_state_was = (
-        Store.objects.filter(pk=instance.pk).values_list("state_abbr", flat=True).first()
+    instance._counts_place_was = (
+        Store.objects.filter(pk=instance.pk).values_list("state_abbr", "city").first()
     )
 
 
 def store_written(sender, instance, **kwargs) -> None:
-    """post_save of a store: one that moved to another state moves its customers between the
-    states' counts (a new store has no orders yet)."""
-    was = getattr(instance, "_counts_state_was", None)
-    if was is not None and was != instance.state_abbr and enabled():
+    """post_save and post_delete of a store: a store moving to another state or city moves its
+    customers between places, and one more or one less can change which places share their
+    stores (`_stored_places`): the counts again."""
+    was = getattr(instance, "_counts_place_was", None)
+    moved = was != (instance.state_abbr, instance.city) or kwargs.get("created")
+    if (moved or "created" not in kwargs) and enabled():
         with transaction.atomic():
             rebuild()

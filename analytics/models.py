@@ -184,14 +184,14 @@ class RollupState(models.Model):
 
 
 class CustomerCounts(models.Model):
-    """Distinct customers per place and local calendar period, which do not add up across
-    stores or periods and so cannot be summed from CustomerSales: `place` is "all" (the
-    chain), "state:<code>" or "store:<id>"; `granularity` month, quarter, year or "all"
-    (period 1970-01-01). `active` customers ordered at the place in the period, `returning`
-    of them had ordered there before it, `repeaters` of them ordered 2 or more times in it.
-    Kept exact from CustomerSales by analytics.counts."""
+    """Distinct customers per place and local calendar period, which do not add up across stores
+    or periods and so cannot be summed from CustomerSales: `place` is "all" (the chain),
+    "state:<code>", "city:<code>|<city>" or "store:<id>"; `granularity` month, quarter, year or
+    "all" (period 1970-01-01). `active` customers ordered at the place in the period,
+    `returning` of them had ordered there before it, `repeaters` of them ordered 2 or more times
+    in it. Kept exact from CustomerSales by analytics.counts."""
 
-    place = models.CharField(max_length=40)
+    place = models.CharField(max_length=110)  # "city:" + state + "|" + a city of 100
     granularity = models.CharField(max_length=8)
     period = models.DateField()
     active = models.PositiveIntegerField()
@@ -207,3 +207,29 @@ class CustomerCounts(models.Model):
 
     def __str__(self) -> str:
         return f"{self.place} {self.granularity} {self.period}"
+
+
+class CustomerTotals(models.Model):
+    """Per-customer sums over all time (A) and per local year (Y) at each place of two or more
+    stores (the chain, a state, a city; the names of CustomerCounts): one row per customer who
+    ordered there, what CustomerSales gives only grouped per customer across the place's
+    stores. Kept exact from CustomerSales by analytics.counts."""
+
+    place = models.CharField(max_length=110)
+    grain = models.CharField(max_length=1, choices=Grain.choices)
+    period = models.DateField()
+    customer = _no_constraint("customers.Customer")
+    orders = models.PositiveIntegerField()
+    revenue = models.DecimalField(max_digits=14, decimal_places=2)
+    first_day = models.DateField()
+    last_day = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["place", "grain", "period", "customer"], name="customer_totals_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} at {self.place} {self.grain} {self.period}"

@@ -37,6 +37,7 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 from analytics.models import (
     CustomerCounts,
     CustomerSales,
+    CustomerTotals,
     Grain,
     HourSales,
     ItemSales,
@@ -356,7 +357,8 @@ def rebuild(tables: Iterable[Table] = TABLES) -> None:
             with connection.cursor() as cursor:
                 for table in tables:
                     cursor.execute(f"ANALYZE {table.name}")
-                cursor.execute(f"ANALYZE {CustomerCounts._meta.db_table}")
+                for model in (CustomerCounts, CustomerTotals):
+                    cursor.execute(f"ANALYZE {model._meta.db_table}")
 
 
 @contextmanager

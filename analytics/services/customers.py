@@ -59,6 +59,19 @@ def _store_counts(filters: Filters, scope: Scope, fields: list[str]) -> dict[tup
     return {_place_key(*(r[f] for f in fields)): r["n"] for r in rows}
 
 
+def _customer_rows(filters: Filters, scope: Scope) -> tuple[QuerySet, str, dict]:
+    """`sales_source` with the customers among the measures, for grouping by something of
+    the customer's: the stored one row per customer (`counts.customer_totals`, so customers
+    are counted, not counted distinct) when it answers."""
+    totals = counts.customer_totals(filters, scope)
+    if totals is not None:
+        return totals, "", {"customers": Count("customer_id"), **ROW_SUMS}
+    return sales_source(filters, scope, WITH_CUSTOMERS, rollup=Grain.ALL)
+
+
+ROW_SUMS = {"orders": Sum("orders"), "revenue": Sum("revenue")}
+
+
 def _place_key(state: str | None, city: str | None = None) -> tuple:
     return (state or "", (city or "").casefold())
 
@@ -100,7 +113,10 @@ def customers_by_location(*, filters: Filters, scope: Scope, level: str, by: str
     in that state or city, rounded to 0.01; None where there is no such store. Rows by
     customers, descending, then state and city.
     """
-    qs, prefix, measures = sales_source(filters, scope, WITH_CUSTOMERS, rollup=Grain.ALL)
+    if by == "home":
+        qs, prefix, measures = _customer_rows(filters, scope)
+    else:
+        qs, prefix, measures = sales_source(filters, scope, WITH_CUSTOMERS, rollup=Grain.ALL)
     place = f"{prefix}customer__" if by == "home" else f"{prefix}store__"
     keys = {"state": F(f"{place}state_abbr")}
     if level == "city":
@@ -147,7 +163,7 @@ def customers_by_grid_cell(*, filters: Filters, scope: Scope, cell_deg: float) -
     with a product filter) their orders in scope. Binning is done in the database. Rows from
     south to north, then west to east.
     """
-    qs, prefix, measures = sales_source(filters, scope, WITH_CUSTOMERS, rollup=Grain.ALL)
+    qs, prefix, measures = _customer_rows(filters, scope)
     cell = Value(float(cell_deg), output_field=FloatField())
     keys = {
         "lat_cell": Floor(F(f"{prefix}customer__latitude") / cell),
@@ -179,7 +195,11 @@ def top_customers_by_orders(*, filters: Filters, scope: Scope) -> Result:
     (None when unknown). Ranked by orders, then revenue, both descending, then customer ID.
     """
     source = rollups.sales_source(filters, scope, Grain.ALL, ("orders", "revenue"), customers=True)
-    if source is not None:
+    totals = counts.customer_totals(filters, scope)
+    if totals is not None:  # a row per customer: no grouping
+        qs, sums, prefix = totals, counts.AS_THEY_ARE, ""
+        span = {"first": F("first_day"), "last": F("last_day")}
+    elif source is not None:
         qs, sums = source
         prefix, span = "", {"first": Min("first_day"), "last": Max("last_day")}
     else:
@@ -253,7 +273,10 @@ def average_order_value_by_customer(*, filters: Filters, scope: Scope, min_order
     which a frequent customer weighs more. All USD to the cent, zero without customers.
     """
     source = rollups.sales_source(filters, scope, Grain.ALL, ("orders", "revenue"), customers=True)
-    if source is not None:
+    totals = counts.customer_totals(filters, scope)
+    if totals is not None:  # a row per customer: no grouping
+        qs, sums, prefix = totals, counts.AS_THEY_ARE, ""
+    elif source is not None:
         qs, sums = source
         prefix = ""
     else:

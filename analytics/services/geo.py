@@ -34,7 +34,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Cos, Floor, Radians
 
 from accounts.scope import Scope
-from analytics import rollups
+from analytics import counts, rollups
 from analytics.filters import Filters
 from analytics.models import Grain
 from analytics.registry import BASE_FILTERS, Param, analysis
@@ -162,12 +162,16 @@ def ordering_cells(filters: Filters, scope: Scope, cell_km: float) -> list[dict]
     if source is None:
         cells = grid_cells(ordering_customers(filters, scope), cell_km)
         return list(cells.annotate(cell_orders=Sum("n_orders"), cell_revenue=Sum("revenue")))
+    totals = counts.customer_totals(filters, scope)
+    if totals is not None:  # a row per customer: no grouping
+        return _rollup_cells(totals, counts.AS_THEY_ARE, cell_km)
     return _rollup_cells(*source, cell_km)
 
 
 def _rollup_cells(rows: QuerySet, sums: dict, cell_km: float) -> list[dict]:
     """`ordering_cells` from the per-customer rollup rows `rows` in one query: the rows summed
-    per customer (each ordering customer once), joined to the customers, grouped by cell (by
+    per customer (each ordering customer once; `sums` are per-row columns when `rows` are one
+    per customer already), joined to the customers, grouped by cell (by
     hashing: sorted here, as `grid_cells` orders them)."""
     per_customer = (
         rows.values("customer_id").annotate(n=sums["orders"], r=sums["revenue"]).order_by()
@@ -670,12 +674,17 @@ class _Underserved:
             rows = far.values_list(*fields, "n_orders", "revenue", "city", "state_abbr")
         else:
             sales, sums = source
+            totals = counts.customer_totals(filters, scope)
+            take = F if totals is not None else Max  # a row per customer, or one per group
+            if totals is not None:
+                sales, sums = totals, counts.AS_THEY_ARE
             customers = Customer.objects.filter(id__in=sales.values("customer_id"))
+            far = sales.filter(customer__nearest_store_km__gt=radius_km)
+            if totals is None:
+                far = far.values("customer_id")
             rows = (
-                sales.filter(customer__nearest_store_km__gt=radius_km)
-                .values("customer_id")
-                .annotate(
-                    **{f"c_{f}": Max(f"customer__{f}") for f in (*fields, "city", "state_abbr")},
+                far.annotate(
+                    **{f"c_{f}": take(f"customer__{f}") for f in (*fields, "city", "state_abbr")},
                     n=sums["orders"],
                     r=sums["revenue"],
                 )

@@ -27,7 +27,7 @@ from django.db.models.functions import Round, RowNumber
 from django.db.models.lookups import LessThanOrEqual
 
 from accounts.scope import Scope
-from analytics import rollups
+from analytics import counts, rollups
 from analytics.filters import Filters
 from analytics.models import Grain
 from analytics.registry import BASE_FILTERS, Param, analysis
@@ -214,9 +214,11 @@ def _sales_per_store(filters: Filters, scope: Scope) -> dict[str, dict]:
     filter, the item rollup for all but the distinct customers, which only the base tables
     hold; otherwise the base tables."""
     by_store = {"store": F("store_id")}
-    source = rollups.sales_source(filters, scope, Grain.ALL, ALL_MEASURES)
+    measures, stored = _stored_customers(filters, scope, "store", ALL_MEASURES)
+    source = rollups.sales_source(filters, scope, Grain.ALL, measures)
     if source is not None:
-        return {r["store"]: r for r in grouped(source[0], by_store, source[1])}
+        sales = {r["store"]: r for r in grouped(source[0], by_store, source[1])}
+        return _put_customers(sales, stored, lambda store: f"store:{store}")
     qs, prefix, aggregates = sales_source(filters, scope, ALL_MEASURES)
     by_order_store = {"store": F(f"{prefix}store_id")}
     partial = filters.has_product_filter and rollups.sales_source(
@@ -352,9 +354,11 @@ def sales_by_state(*, filters: Filters, scope: Scope) -> Result:
     revenue of all listed states (0.01; empty when that is zero). Ordered by revenue, highest
     first, then state.
     """
-    qs, prefix, aggregates = sales_source(filters, scope, ALL_MEASURES, rollup=Grain.ALL)
+    measures, stored = _stored_customers(filters, scope, "state", ALL_MEASURES)
+    qs, prefix, aggregates = sales_source(filters, scope, measures, rollup=Grain.ALL)
     by_state = {"state": F(f"{prefix}store__state_abbr")}
     sales = {r["state"]: r for r in grouped(qs, by_state, aggregates)}
+    sales = _put_customers(sales, stored, lambda state: f"state:{state}")
     total = sum((r["revenue"] or 0 for r in sales.values()), Decimal(0))  # states partition qs
     states = stores_in(filters, scope).values("state_abbr").annotate(n=Count("id")).order_by()
     out = []
@@ -393,10 +397,11 @@ def sales_by_city(*, filters: Filters, scope: Scope) -> Result:
     revenue of all listed cities (0.01; empty when that is zero). Ordered by revenue, highest
     first, then state and city. `meta.revenue` is the total over the listed cities (USD).
     """
-    measures = ("orders", "revenue", "customers")
+    measures, stored = _stored_customers(filters, scope, "city", ("orders", "revenue", "customers"))
     qs, prefix, aggregates = sales_source(filters, scope, measures, rollup=Grain.ALL)
     place = {"state": F(f"{prefix}store__state_abbr"), "city": F(f"{prefix}store__city")}
     sales = {(r["state"], r["city"]): r for r in grouped(qs, place, aggregates)}
+    sales = _put_customers(sales, stored, lambda key: f"city:{key[0]}|{key[1]}")
     total = money(sum((r["revenue"] or 0 for r in sales.values()), Decimal(0)))  # a partition
     cities = stores_in(filters, scope).values("state_abbr", "city").annotate(n=Count("id"))
     out = [
@@ -405,6 +410,26 @@ def sales_by_city(*, filters: Filters, scope: Scope) -> Result:
     ]
     out.sort(key=lambda r: (-r["revenue"], r["state"], r["city"]))
     return Result(columns=COLUMNS_CITIES, rows=out, meta={"revenue": total})
+
+
+def _stored_customers(
+    filters: Filters, scope: Scope, level: str, measures: tuple[str, ...]
+) -> tuple[tuple[str, ...], dict[str, int] | None]:
+    """The measures left to count once the stored counts (`counts.customers_per`) give the
+    distinct customers per state, city or store (`level`), and those counts (None: they do
+    not answer, and `customers` stays among the measures)."""
+    stored = counts.customers_per(filters, scope, level)
+    if stored is None:
+        return measures, None
+    return tuple(m for m in measures if m != "customers"), stored
+
+
+def _put_customers(sales: dict, stored: dict[str, int] | None, place) -> dict:
+    """`sales` (rows by key) with each row's `customers` from `stored` under `place(key)`."""
+    if stored is not None:
+        for key, row in sales.items():
+            row["customers"] = stored.get(place(key), 0)
+    return sales
 
 
 def _place(city: dict) -> tuple[str, str]:

@@ -219,6 +219,28 @@ def test_stored_customer_counts_answer_as_the_per_customer_rollup_does(pizza_sma
         assert totals["recurring"] > 0
 
 
+def test_customer_totals_equal_the_per_customer_rollup_grouped(pizza_small_db):
+    from django.db.models import Max, Min
+
+    from analytics import counts
+
+    year = _filter_sets()[1]["date_from"].year
+    one_year = {"date_from": dt.date(year, 1, 1), "date_to": dt.date(year, 12, 31)}
+    for values in ({}, {"state": ("CA",), **one_year}, {"store": (_busiest_store(),)}):
+        filters = Filters(**values)
+        totals = counts.customer_totals(filters, EVERYTHING)
+        assert totals is not None, values
+        fields = ("customer_id", "orders", "revenue", "first_day", "last_day")
+        stored = sorted(totals.values_list(*fields))
+        rows, _ = rollups.sales_source(filters, EVERYTHING, "A", (), customers=True)
+        grouped = sorted(
+            rows.values("customer_id")
+            .annotate(o=Sum("orders"), r=Sum("revenue"), f=Min("first_day"), l=Max("last_day"))
+            .values_list("customer_id", "o", "r", "f", "l")
+        )
+        assert len(stored) > 100 and stored == grouped, values
+
+
 def test_kpi_customer_figures_from_the_counts_equal_the_per_customer_rollup(pizza_small_db):
     """A year beside the year before, for the chain, a state and a store, from the stored
     counts as from grouping CustomerSales; a previous period that is not one year is left

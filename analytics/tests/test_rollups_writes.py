@@ -14,6 +14,7 @@ from analytics import counts, rollups
 from analytics.models import (
     CustomerCounts,
     CustomerSales,
+    CustomerTotals,
     Grain,
     HourSales,
     ItemSales,
@@ -42,6 +43,7 @@ def _snapshot() -> tuple[list, ...]:
         _rows(PairSales),
         _rows(HourSales),
         _rows(CustomerCounts),
+        _rows(CustomerTotals),
     )
 
 
@@ -271,8 +273,11 @@ def test_tiny_chain_customer_counts_by_hand(built):
     assert _counts("state:NV", "quarter") == {q1: (1, 0, 1), q2: (1, 0, 0)}
     assert _counts("state:NV", "year") == {dt.date(2022, 1, 1): (2, 0, 1)}
     assert _counts("all", "all") == {rollups.ALL_TIME: (3, 0, 1)}
-    assert _counts("store:S3", "all") == {rollups.ALL_TIME: (1, 0, 0)}
-    assert not _counts("store:S4", "all")  # no orders
+    # A place is stored under the widest place with the same stores: S3 is California's one
+    # store, S1 Reno's, S2 Las Vegas's, S4 Utah's.
+    assert not CustomerCounts.objects.filter(place__startswith="store:").exists()
+    assert _counts("state:CA", "all") == {rollups.ALL_TIME: (1, 0, 0)}
+    assert not _counts("state:UT", "all")  # no orders
 
     # C2 orders at S1 in February: at the chain and in Nevada C2 is returning in April now,
     # at S2 (their first order there) still new; S1 gains an active customer in February.
@@ -285,13 +290,15 @@ def test_tiny_chain_customer_counts_by_hand(built):
     )
     assert _counts("all", "month")[april] == (1, 1, 0)
     assert _counts("state:NV", "quarter") == {q1: (2, 0, 1), q2: (1, 1, 0)}
-    assert _counts("store:S2", "month") == {april: (1, 0, 0)}
-    assert _counts("store:S1", "month")[dt.date(2022, 2, 1)] == (1, 0, 0)
+    assert _counts("city:NV|Las Vegas", "month") == {april: (1, 0, 0)}  # S2
+    assert _counts("city:NV|Reno", "month")[dt.date(2022, 2, 1)] == (1, 0, 0)  # S1
     assert _counts("all", "all") == {rollups.ALL_TIME: (3, 0, 2)}  # C2 has 2 orders now
     assert _snapshot() == _after_rebuild()
 
 
 def test_a_store_moving_state_moves_its_customers_between_the_states_counts(built):
+    from accounts.scope import EVERYTHING
+    from analytics.filters import Filters
     from stores.models import Store
 
     store = Store.objects.get(pk="S2")
@@ -299,23 +306,56 @@ def test_a_store_moving_state_moves_its_customers_between_the_states_counts(buil
     store.save()
     assert _counts("state:NV", "all") == {rollups.ALL_TIME: (1, 0, 1)}  # C1 only
     assert _counts("state:UT", "all") == {rollups.ALL_TIME: (1, 0, 0)}  # C2 at S2
+    assert counts.customers_per(Filters(), EVERYTHING, "store") == {
+        "store:S1": 1,
+        "store:S2": 1,
+        "store:S3": 1,
+        "store:S4": 0,
+    }
     assert _snapshot() == _after_rebuild()
 
 
-def test_stored_counts_are_read_for_the_chain_a_state_and_a_store_only(built):
+def test_stored_counts_are_read_for_the_chain_a_state_a_city_or_a_store_only(built):
     from accounts.scope import EVERYTHING, Scope
     from analytics.filters import Filters
 
     assert counts.place_of(Filters(), EVERYTHING) == "all"
     assert counts.place_of(Filters(state=("NV",)), EVERYTHING) == "state:NV"
-    assert counts.place_of(Filters(state=("CA",)), EVERYTHING) == "store:S3"  # its one store
-    assert counts.place_of(Filters(city="reno"), EVERYTHING) == "store:S1"
+    assert counts.place_of(Filters(state=("CA",)), EVERYTHING) == "state:CA"  # = its one store
+    assert counts.place_of(Filters(city="reno"), EVERYTHING) == "city:NV|Reno"  # = S1
+    assert counts.place_of(Filters(store=("S2",)), EVERYTHING) == "city:NV|Las Vegas"
     assert counts.place_of(Filters(store=("S1", "S3")), EVERYTHING) is None
     assert counts.place_of(Filters(state=("NV", "CA")), EVERYTHING) is None
     nevada = Scope(everything=False, store_ids=frozenset({"S1", "S2"}))
     assert counts.place_of(Filters(), nevada) == "state:NV"
-    assert counts.place_of(Filters(store=("S2",)), nevada) == "store:S2"
+    assert counts.place_of(Filters(store=("S2",)), nevada) == "city:NV|Las Vegas"
     assert counts.place_of(Filters(), Scope(everything=False, store_ids=frozenset())) is None
+
+
+def test_stored_customers_per_state_city_and_store_only_for_whole_places(built):
+    from accounts.scope import EVERYTHING
+    from analytics.filters import Filters
+
+    assert counts.customers_per(Filters(), EVERYTHING, "city") == {
+        "city:NV|Reno": 1,
+        "city:NV|Las Vegas": 1,
+        "city:CA|Sacramento": 1,
+        "city:UT|Salt Lake City": 0,
+    }
+    year = Filters(date_from=dt.date(2022, 1, 1), date_to=dt.date(2022, 12, 31))
+    assert counts.customers_per(year, EVERYTHING, "state") == {
+        "state:NV": 2,
+        "state:CA": 0,  # C3 ordered in 2023
+        "state:UT": 0,
+    }
+    one = replace(year, store=("S1",))
+    assert counts.customers_per(one, EVERYTHING, "store") == {"store:S1": 1}
+    assert counts.customers_per(one, EVERYTHING, "state") is None  # one of Nevada's two
+    assert (
+        counts.customers_per(replace(year, date_to=dt.date(2022, 12, 30)), EVERYTHING, "store")
+        is None
+    )
+    assert counts.customers_per(Filters(category="Classic"), EVERYTHING, "store") is None
 
 
 @pytest.mark.parametrize(
@@ -347,3 +387,82 @@ def test_a_range_is_aligned_when_it_starts_and_ends_on_period_boundaries():
     assert not counts.aligned(replace(quarters, granularity="year"))
     assert counts.aligned(Filters(date_to=dt.date(2022, 5, 31)))
     assert not counts.aligned(Filters(date_from=dt.date(2022, 5, 2)))
+
+
+def test_a_new_store_gets_places_of_its_own(built):
+    """A second Californian store: California and Sacramento's S3 are no longer the same
+    stores, so S3's counts are stored apart from the state's."""
+    from accounts.scope import EVERYTHING
+    from analytics.filters import Filters
+    from stores.models import Store
+
+    Store.objects.create(
+        id="S5",
+        zipcode="90001",
+        city="Los Angeles",
+        state="California",
+        state_abbr="CA",
+        latitude=34.05,
+        longitude=-118.24,
+        distance=5.0,
+    )
+    assert _counts("city:CA|Sacramento", "all") == {rollups.ALL_TIME: (1, 0, 0)}
+    assert counts.customers_per(Filters(), EVERYTHING, "store")["store:S3"] == 1
+    assert counts.customers_per(Filters(), EVERYTHING, "store")["store:S5"] == 0
+    assert counts.place_of(Filters(state=("CA",)), EVERYTHING) == "state:CA"
+    assert _snapshot() == _after_rebuild()
+    Store.objects.get(pk="S5").delete()
+    assert not _counts("city:CA|Sacramento", "all")  # California's one store again
+    assert _snapshot() == _after_rebuild()
+
+
+def test_tiny_chain_customer_totals_by_hand(built):
+    """Per customer at each place of two or more stores: the chain and Nevada (S1, S2)."""
+    rows = CustomerTotals.objects.filter(grain=Grain.ALL)
+    got = {(r.place, r.customer_id): (r.orders, r.revenue, r.first_day) for r in rows}
+    c1 = (2, Decimal("51.00"), dt.date(2022, 3, 1))
+    c2 = (1, Decimal("21.75"), dt.date(2022, 4, 1))
+    c3 = (1, Decimal("17.25"), dt.date(2023, 1, 15))
+    assert got == {
+        ("all", "C1"): c1,
+        ("all", "C2"): c2,
+        ("all", "C3"): c3,
+        ("state:NV", "C1"): c1,
+        ("state:NV", "C2"): c2,
+    }
+    # C2 at S1 too: one row for them in Nevada, summed over both stores
+    Order.objects.create(
+        customer_id="C2",
+        store_id="S1",
+        ordered_at=dt.datetime(2022, 2, 10, 12, 0, tzinfo=LA),
+        n_items=1,
+        total=Decimal("10.00"),
+    )
+    nv = CustomerTotals.objects.get(place="state:NV", customer_id="C2", grain=Grain.ALL)
+    assert (nv.orders, nv.revenue, nv.first_day, nv.last_day) == (
+        2,
+        Decimal("31.75"),
+        dt.date(2022, 2, 10),
+        dt.date(2022, 4, 1),
+    )
+    y2022 = CustomerTotals.objects.get(place="all", customer_id="C2", grain=Grain.YEAR)
+    assert (y2022.period, y2022.orders) == (dt.date(2022, 1, 1), 2)
+    assert _snapshot() == _after_rebuild()
+
+
+def test_customer_totals_are_read_for_all_time_or_one_year_at_a_stored_place(built):
+    from accounts.scope import EVERYTHING
+    from analytics.filters import Filters
+
+    def read(**values):
+        rows = counts.customer_totals(Filters(**values), EVERYTHING)
+        return None if rows is None else sorted(rows.values_list("customer_id", "orders"))
+
+    year = {"date_from": dt.date(2022, 1, 1), "date_to": dt.date(2022, 12, 31)}
+    assert read() == [("C1", 2), ("C2", 1), ("C3", 1)]
+    assert read(state=("NV",), **year) == [("C1", 2), ("C2", 1)]
+    assert read(store=("S1",)) == [("C1", 2)]  # one store: its CustomerSales rows
+    assert read(state=("CA",), **year) == []  # C3 ordered in 2023
+    assert read(date_from=dt.date(2022, 3, 1), date_to=dt.date(2022, 3, 31)) is None  # a month
+    assert read(store=("S1", "S3")) is None  # no stored place
+    assert read(category="Classic") is None
