@@ -466,3 +466,15 @@ def test_customer_totals_are_read_for_all_time_or_one_year_at_a_stored_place(bui
     assert read(date_from=dt.date(2022, 3, 1), date_to=dt.date(2022, 3, 31)) is None  # a month
     assert read(store=("S1", "S3")) is None  # no stored place
     assert read(category="Classic") is None
+
+
+def test_a_rebuild_with_every_statement_logged(built):
+    """As under DEBUG (make run): Django formats each logged statement with its parameters, so
+    a literal % in the SQL must be written %%."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as logged:
+        rollups.rebuild()
+    quarters = [q for q in logged.captured_queries if "'quarter'" in q["sql"]]
+    assert quarters and _counts("state:NV", "quarter")

@@ -21,7 +21,7 @@ from dataset.importer.derive import customer_rows, refreshed_customers, store_lo
 from dataset.importer.errors import ErrorLog, ImportFailed, RowError
 from dataset.importer.files import Export, ExportReader
 from dataset.importer.report import SAMPLE_SIZE, ImportReport
-from dataset.importer.writer import Target, analyze, reset_sequences, upsert
+from dataset.importer.writer import Target, analyze, reset_sequences, sqlite_cache, upsert
 from orders.models import Order, OrderItem
 from products.models import Ingredient, Product, ProductIngredient
 from stores.models import Store
@@ -153,7 +153,7 @@ def _import(directory: Path, report: ImportReport, progress: bool) -> ImportRepo
         _write(rows, report, progress)
         with _timed(report, "check"):
             _check(export, report)
-        with _timed(report, "rollups"):
+        with _timed(report, "rollups"), sqlite_cache():
             rollups.rebuild()
         reset_sequences([Order])
         # COPY and raw SQL send no signals; on commit only, so a failed import bumps nothing.

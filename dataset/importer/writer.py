@@ -117,7 +117,7 @@ def _upsert_in_batches(
     values = f"VALUES ({', '.join(['%s'] * len(target.fields))})"
     sql = upsert_sql(target, values, empty=empty)
     changed = 0
-    with connection.cursor() as cursor, _sqlite_cache():
+    with connection.cursor() as cursor, sqlite_cache():
         for start in range(0, len(rows), SQLITE_BATCH):
             batch = rows[start : start + SQLITE_BATCH]
             cursor.executemany(sql, batch)
@@ -127,8 +127,12 @@ def _upsert_in_batches(
 
 
 @contextmanager
-def _sqlite_cache() -> Iterator[None]:
-    """A larger page cache for the duration of a write (a connection setting, restored)."""
+def sqlite_cache() -> Iterator[None]:
+    """SQLite: a larger page cache for the duration of a write (a connection setting,
+    restored); nothing elsewhere."""
+    if connection.vendor != "sqlite":
+        yield
+        return
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA cache_size")
         (previous,) = cursor.fetchone()

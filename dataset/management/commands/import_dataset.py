@@ -15,6 +15,9 @@ class Command(BaseCommand):
         "ingredients.csv, productingredients.csv, orders.csv, orderItems.csv. Every row is "
         "validated first; any bad row rejects the whole import and nothing is written."
     )
+    # The system checks build every Dash app (2 s at start-up) and judge nothing an import
+    # needs; `migrate`, which must run before it, runs them.
+    requires_system_checks = []
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("directory", type=Path, help="The directory holding the CSV files.")
