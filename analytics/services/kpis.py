@@ -232,33 +232,43 @@ def _figures_from_rollups(current: Filters, previous: Filters, scope: Scope) -> 
 def _customers_from_rollups(current: Filters, previous: Filters, scope: Scope) -> dict[str, int]:
     """The customer figures of `_figures_from_rollups` from the per-customer rollup: a
     customer's first order is the first day of their all-time rows (in scope, matching the
-    store filters); their orders in each period come from the rows covering it."""
+    store filters); their orders in each period come from the rows covering it. At a stored
+    place the first days are read one row per customer (`counts.customer_totals` over all
+    time), so only the periods' rows are grouped."""
     cur = rollups.spans(current.date_from, current.date_to)
     prev = rollups.spans(previous.date_from, previous.date_to)
-    # Distinct customers: one group per customer of their all-time rows (first day in scope)
-    # and their rows covering either period (orders in it); integer sums only.
-    customer_rows, _ = rollups.sales_source(current, scope, "A", ("customers",), dated=False)
-    per_customer = (
-        customer_rows.filter(rollups.Q(grain="A") | cur | prev)
-        .values("customer_id")
-        .annotate(
-            first=Min("first_day", filter=rollups.Q(grain="A")),
-            n_cur=Sum("orders", filter=cur),
-            n_prev=Sum("orders", filter=prev),
-        )
-    )
     end = current.date_to + dt.timedelta(days=1)
     start, prev_start = current.date_from, previous.date_from
-    return per_customer.aggregate(
+    firsts = counts.customer_totals(replace(current, date_from=None, date_to=None), scope)
+    first = "first_day" if firsts is not None else "first"
+    new_and_before = {
+        "new_cur": Count("customer_id", filter=Q(**{f"{first}__gte": start, f"{first}__lt": end})),
+        "new_prev": Count(
+            "customer_id", filter=Q(**{f"{first}__gte": prev_start, f"{first}__lt": start})
+        ),
+        "before_cur": Count("customer_id", filter=Q(**{f"{first}__lt": start})),
+        "before_prev": Count("customer_id", filter=Q(**{f"{first}__lt": prev_start})),
+    }
+    # Distinct customers: one group per customer of their rows covering either period (orders
+    # in it), with their all-time rows (first day in scope) unless read apart; integer sums.
+    customer_rows, _ = rollups.sales_source(current, scope, "A", ("customers",), dated=False)
+    in_periods = {"n_cur": Sum("orders", filter=cur), "n_prev": Sum("orders", filter=prev)}
+    if firsts is None:
+        rows = customer_rows.filter(rollups.Q(grain="A") | cur | prev)
+        in_periods["first"] = Min("first_day", filter=rollups.Q(grain="A"))
+    else:
+        rows = customer_rows.filter(cur | prev)
+    per_customer = rows.values("customer_id").annotate(**in_periods)
+    found = per_customer.aggregate(
         active_cur=Count("customer_id", filter=Q(n_cur__gte=1)),
         active_prev=Count("customer_id", filter=Q(n_prev__gte=1)),
         repeat_cur=Count("customer_id", filter=Q(n_cur__gte=2)),
         repeat_prev=Count("customer_id", filter=Q(n_prev__gte=2)),
-        new_cur=Count("customer_id", filter=Q(first__gte=start, first__lt=end)),
-        new_prev=Count("customer_id", filter=Q(first__gte=prev_start, first__lt=start)),
-        before_cur=Count("customer_id", filter=Q(first__lt=start)),
-        before_prev=Count("customer_id", filter=Q(first__lt=prev_start)),
+        **(new_and_before if firsts is None else {}),
     )
+    if firsts is not None:
+        found |= firsts.aggregate(**new_and_before)
+    return found
 
 
 def _kpi_values(
