@@ -257,6 +257,17 @@ def test_top_customers_and_their_first_and_last_days_from_rollups(built):
     )
 
 
+def _c2_orders_at_s1_in_february() -> None:
+    """C2 (so far only at S2, on 2022-04-01) orders at S1 on 2022-02-10, for 10.00."""
+    Order.objects.create(
+        customer_id="C2",
+        store_id="S1",
+        ordered_at=dt.datetime(2022, 2, 10, 12, 0, tzinfo=LA),
+        n_items=1,
+        total=Decimal("10.00"),
+    )
+
+
 def _counts(place: str, granularity: str) -> dict[dt.date, tuple[int, int, int]]:
     rows = CustomerCounts.objects.filter(place=place, granularity=granularity)
     return {r.period: (r.active, r.returning, r.repeaters) for r in rows}
@@ -281,13 +292,7 @@ def test_tiny_chain_customer_counts_by_hand(built):
 
     # C2 orders at S1 in February: at the chain and in Nevada C2 is returning in April now,
     # at S2 (their first order there) still new; S1 gains an active customer in February.
-    Order.objects.create(
-        customer_id="C2",
-        store_id="S1",
-        ordered_at=dt.datetime(2022, 2, 10, 12, 0, tzinfo=LA),
-        n_items=1,
-        total=Decimal("10.00"),
-    )
+    _c2_orders_at_s1_in_february()
     assert _counts("all", "month")[april] == (1, 1, 0)
     assert _counts("state:NV", "quarter") == {q1: (2, 0, 1), q2: (1, 1, 0)}
     assert _counts("city:NV|Las Vegas", "month") == {april: (1, 0, 0)}  # S2
@@ -431,13 +436,7 @@ def test_tiny_chain_customer_totals_by_hand(built):
         ("state:NV", "C2"): c2,
     }
     # C2 at S1 too: one row for them in Nevada, summed over both stores
-    Order.objects.create(
-        customer_id="C2",
-        store_id="S1",
-        ordered_at=dt.datetime(2022, 2, 10, 12, 0, tzinfo=LA),
-        n_items=1,
-        total=Decimal("10.00"),
-    )
+    _c2_orders_at_s1_in_february()
     nv = CustomerTotals.objects.get(place="state:NV", customer_id="C2", grain=Grain.ALL)
     assert (nv.orders, nv.revenue, nv.first_day, nv.last_day) == (
         2,
