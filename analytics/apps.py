@@ -37,9 +37,13 @@ class AnalyticsConfig(AppConfig):
         post_delete.connect(rollups.item_written, sender=item, dispatch_uid="rollups_item_del")
         pre_save.connect(rollups.remember_product, sender=product, dispatch_uid="rollups_prod_pre")
         post_save.connect(rollups.product_written, sender=product, dispatch_uid="rollups_prod")
+        store, customer = apps.get_model("stores.Store"), apps.get_model("customers.Customer")
+        for model in (store, customer):  # the pairs' km and home (CustomerSales)
+            label = model._meta.label
+            pre_save.connect(rollups.remember_place, model, dispatch_uid=f"rollups_pre_{label}")
+            post_save.connect(rollups.place_written, model, dispatch_uid=f"rollups_{label}")
         from analytics import counts
 
-        store = apps.get_model("stores.Store")
         pre_save.connect(counts.remember_store, sender=store, dispatch_uid="counts_store_pre")
         post_save.connect(counts.store_written, sender=store, dispatch_uid="counts_store")
         post_delete.connect(counts.store_written, sender=store, dispatch_uid="counts_store_del")

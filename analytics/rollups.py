@@ -32,7 +32,20 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 
 from analytics.models import (
     CustomerCounts,
@@ -86,6 +99,9 @@ CUSTOMER = Table(
         ("items", "SUM"),
         ("first_day", "MIN"),
         ("last_day", "MAX"),
+        # Of the pair, the same in every row of it (PAIR_FIELDS): the maximum is that value.
+        ("km", "MAX"),
+        ("home", "MAX"),
     ),
 )
 # Pairs from months up: per day they would be as many rows as the items themselves (a store's
@@ -130,10 +146,13 @@ def _day_rows(table: Table, orders: Q) -> list[tuple[str, list]]:
             k_store_id=F("store_id"), k_customer_id=F("customer_id"), k_period=_day("ordered_at")
         )
         qs = qs.values("k_store_id", "k_customer_id", "k_period").annotate(
-            m_orders=Count("id"), m_revenue=Sum("total"), m_items=Sum("n_items")
+            m_orders=Count("id"),
+            m_revenue=Sum("total"),
+            m_items=Sum("n_items"),
+            **{f"m_{name}": Max(expr) for name, expr in pair_fields().items()},
         )
         picked = "b.k_store_id, b.k_customer_id, b.k_period, b.m_orders, b.m_revenue, b.m_items"
-        return [_select(qs, f"{picked}, b.k_period, b.k_period")]
+        return [_select(qs, f"{picked}, b.k_period, b.k_period, b.m_km, b.m_home")]
     if table is HOUR:
         from analytics.services.base import LocalExtract
 
@@ -150,6 +169,32 @@ def _day_rows(table: Table, orders: Q) -> list[tuple[str, list]]:
         return [_select(qs, picked)]
     sql, params = _lines(orders).query.sql_with_params()
     return [(sql, list(params))]  # the lines, summed by _insert_days (ITEM and PAIR)
+
+
+def pair_fields(customer=None, store=None) -> dict:
+    """CustomerSales' `km` and `home` (of the store and customer pair) as expressions over an
+    order, or with the `customer` and `store` querysets (correlated to a CustomerSales row)
+    over the row. The customer first in the distance, as the analyses over orders compute it,
+    so the stored floats equal theirs."""
+    from analytics.services.base import distance_km
+
+    if customer is None:
+        at = ("customer__latitude", "customer__longitude", "store__latitude", "store__longitude")
+        nearest = Q(customer__nearest_store_id=F("store_id"))
+    else:
+        customer = customer.filter(pk=OuterRef("customer_id"))
+        store = store.filter(pk=OuterRef("store_id"))
+        at = (
+            *(Subquery(customer.values(f)) for f in ("latitude", "longitude")),
+            *(Subquery(store.values(f)) for f in ("latitude", "longitude")),
+        )
+        nearest = Exists(customer.filter(nearest_store_id=OuterRef("store_id")))
+    return {"km": distance_km(*at), "home": Case(When(nearest, then=Value(1)), default=Value(0))}
+
+
+def set_pair_fields(rows: QuerySet, customer: QuerySet, store: QuerySet) -> None:
+    """`km` and `home` of the CustomerSales `rows` again from their customers and stores."""
+    rows.update(**pair_fields(customer, store))
 
 
 LINES = "rollup_lines"  # a temporary table: one row per item with its order's store and day
@@ -688,6 +733,33 @@ def item_written(sender, instance, **kwargs) -> None:
     key = _order_key(instance.order_id)
     if key is not None:
         refresh([key], OF_ITEMS)
+
+
+PLACED_BY = {  # what a pair's km and home depend on, by the model written
+    "customers.Customer": ("latitude", "longitude", "nearest_store_id"),
+    "stores.Store": ("latitude", "longitude"),
+}
+
+
+def remember_place(sender, instance, **kwargs) -> None:
+    """pre_save of a customer or a store: where it was (PLACED_BY), None when new."""
+    fields = PLACED_BY[sender._meta.label]
+    row = sender.objects.filter(pk=instance.pk).values_list(*fields).first() if is_built() else None
+    instance._rollup_place_was = row
+
+
+def place_written(sender, instance, **kwargs) -> None:
+    """post_save of a customer or a store: when it moved (or, a customer, changed nearest
+    store), its pairs' km and home again."""
+    was = getattr(instance, "_rollup_place_was", None)
+    fields = PLACED_BY[sender._meta.label]
+    if was is None or was == tuple(getattr(instance, f) for f in fields):
+        return
+    from customers.models import Customer
+    from stores.models import Store
+
+    mine = {"customer_id" if sender is Customer else "store_id": instance.pk}
+    set_pair_fields(CustomerSales.objects.filter(**mine), Customer.objects, Store.objects)
 
 
 def remember_product(sender, instance, **kwargs) -> None:

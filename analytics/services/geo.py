@@ -36,7 +36,7 @@ from django.db.models.functions import Coalesce, Cos, Floor, Radians
 from accounts.scope import Scope
 from analytics import counts, rollups
 from analytics.filters import Filters
-from analytics.models import Grain
+from analytics.models import CustomerSales, Grain
 from analytics.registry import BASE_FILTERS, Param, analysis
 from analytics.services.base import (
     LINE_TOTAL,
@@ -83,10 +83,8 @@ def _order_km(prefix: str = ""):
 
 
 def _rollup_km():
-    """Distance (km) from a per-customer rollup row's customer to its store."""
-    return distance_km(
-        "customer__latitude", "customer__longitude", "store__latitude", "store__longitude"
-    )
+    """Distance (km) from a per-customer rollup row's customer to its store: stored in it."""
+    return F("km")
 
 
 def _customer_key(field: str) -> Group:
@@ -271,7 +269,7 @@ def _distance_from_rollups(filters: Filters, scope: Scope) -> tuple[list[dict], 
             "store_id",
             "customer_id",
             n=F("orders"),
-            km=_rollup_km(),
+            pair_km=F("km"),
             near=F("customer__nearest_store_km"),
             state=F("store__state_abbr"),
         )
@@ -281,7 +279,7 @@ def _distance_from_rollups(filters: Filters, scope: Scope) -> tuple[list[dict], 
             .values("store_id", "customer_id")
             .annotate(
                 n=Sum("orders"),
-                km=Max(_rollup_km()),  # one value per pair: the max is that value
+                pair_km=Max("km"),  # one value per pair: the max is that value
                 near=Max("customer__nearest_store_km"),
                 state=Max("store__state_abbr"),
             )
@@ -303,7 +301,7 @@ def _distance_from_rollups(filters: Filters, scope: Scope) -> tuple[list[dict], 
 _PAIRS_SQL = """
 WITH pairs AS ({inner}),
 per_state AS (
-  SELECT state, SUM(n) AS orders, SUM(n * km) / SUM(n) AS order_km, AVG(km) AS pair_km
+  SELECT state, SUM(n) AS orders, SUM(n * pair_km) / SUM(n) AS order_km, AVG(pair_km) AS pair_km
   FROM pairs GROUP BY state),
 customers AS (
   SELECT state, COUNT(*) AS customers, AVG(near) AS near_km
@@ -312,7 +310,7 @@ everyone AS (SELECT DISTINCT customer_id, near FROM pairs)
 SELECT 0, p.state, p.orders, c.customers, p.order_km, p.pair_km, c.near_km
 FROM per_state p JOIN customers c ON c.state = p.state
 UNION ALL
-SELECT 1, NULL, SUM(n), (SELECT COUNT(*) FROM everyone), SUM(n * km) / SUM(n), AVG(km),
+SELECT 1, NULL, SUM(n), (SELECT COUNT(*) FROM everyone), SUM(n * pair_km) / SUM(n), AVG(pair_km),
        (SELECT AVG(near) FROM everyone)
 FROM pairs
 """
@@ -539,7 +537,10 @@ def _sales_to_catchment(filters: Filters, scope: Scope) -> dict[str, dict]:
     qs, p, measures = sales_source(
         filters, scope, ("orders", "revenue", "customers"), rollup=Grain.ALL
     )
-    home = qs.filter(**{f"{p}store": F(f"{p}customer__nearest_store")})
+    if qs.model is CustomerSales:  # a row per pair, which knows whether it is the home store
+        home = qs.filter(home=1)
+    else:
+        home = qs.filter(**{f"{p}store": F(f"{p}customer__nearest_store")})
     sums = {
         "ordering_here": measures["customers"],
         "orders": measures["orders"],

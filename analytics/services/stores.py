@@ -10,7 +10,6 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import (
     Avg,
-    Case,
     Count,
     F,
     IntegerField,
@@ -20,7 +19,6 @@ from django.db.models import (
     Q,
     Sum,
     Value,
-    When,
     Window,
 )
 from django.db.models.functions import Round, RowNumber
@@ -101,19 +99,15 @@ def _pairs_by_store(filters: Filters, scope: Scope, within_km: float) -> dict[st
     if source is None:
         return None
     qs, sums = source
-    # The customer first, as ORDER_KM: the same floats as the path over the orders.
-    dist = distance_km(
-        "customer__latitude", "customer__longitude", "store__latitude", "store__longitude"
-    )
-    home = Case(When(customer__nearest_store_id=F("store_id"), then=Value(1)), default=Value(0))
+    # The rows hold the pair's distance (computed as ORDER_KM: the same floats) and home flag.
     if rollups.single_period(filters.date_from, filters.date_to):  # a row per pair already
-        pairs = qs.annotate(p_orders=F("orders"), p_km=dist, p_home=home).values(
+        pairs = qs.annotate(p_orders=F("orders"), p_km=F("km"), p_home=F("home")).values(
             "store_id", "customer_id", "p_orders", "p_km", "p_home"
         )
     else:
         pairs = (
             qs.values("store_id", "customer_id")
-            .annotate(p_orders=sums["orders"], p_km=Min(dist), p_home=Max(home))
+            .annotate(p_orders=sums["orders"], p_km=Min("km"), p_home=Max("home"))
             .order_by()
         )
     inner, params = pairs.query.sql_with_params()

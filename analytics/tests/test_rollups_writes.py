@@ -477,3 +477,60 @@ def test_a_rebuild_with_every_statement_logged(built):
         rollups.rebuild()
     quarters = [q for q in logged.captured_queries if "'quarter'" in q["sql"]]
     assert quarters and _counts("state:NV", "quarter")
+
+
+def _pair(customer: str, store: str) -> set[tuple[float, int]]:
+    """The (km, home) of every row of the pair, whatever its grain and period."""
+    rows = CustomerSales.objects.filter(customer_id=customer, store_id=store)
+    return set(rows.values_list("km", "home"))
+
+
+def test_a_customer_or_store_moving_moves_its_pairs_distance_and_home(built):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext, override_settings
+
+    from accounts.scope import EVERYTHING
+    from analytics.filters import Filters
+    from analytics.services.stores import customer_distance_by_store
+    from customers.models import Customer
+    from dataset.geo import haversine_km
+    from stores.models import Store
+
+    def km(c: Customer, s: Store) -> float:  # numpy's haversine, not the database's
+        return float(haversine_km(c.latitude, c.longitude, s.latitude, s.longitude))
+
+    def s1_distance() -> tuple[float, float]:
+        (row,) = (
+            r
+            for r in customer_distance_by_store(
+                filters=Filters(), scope=EVERYTHING, within_km=10.0
+            ).rows
+            if r["store"] == "S1"
+        )
+        return row["avg_distance_km"], row["avg_customer_distance_km"]
+
+    c1, s1 = Customer.objects.get(pk="C1"), Store.objects.get(pk="S1")
+    ((before, home),) = _pair("C1", "S1")  # orders 1 and 2: D, M, Y and A rows, one value
+    assert before == pytest.approx(km(c1, s1), rel=1e-12) and home == 0  # no nearest store yet
+    assert 0.1 < before < 1  # C1 lives a few hundred metres from S1
+
+    c1.latitude, c1.longitude, c1.nearest_store_id = 39.60, -119.70, "S1"
+    c1.save()
+    ((after, home),) = _pair("C1", "S1")
+    assert after == pytest.approx(km(c1, s1), rel=1e-12) and home == 1
+    assert 12 < after < 13  # moved about 12.6 km away
+    assert _snapshot() == _after_rebuild()
+
+    s1.latitude, s1.longitude = 39.50, -119.90
+    s1.save()
+    ((moved, _),) = _pair("C1", "S1")
+    assert moved == pytest.approx(km(c1, s1), rel=1e-12) and moved > after
+    assert _snapshot() == _after_rebuild()
+    with override_settings(ANALYTICS_ROLLUPS=False):
+        from_orders = s1_distance()
+    assert s1_distance() == from_orders == (round(moved, 3), round(moved, 3))  # to the metre
+
+    c1.city = "Reno"  # not a move: the pairs are left alone
+    with CaptureQueriesContext(connection) as queries:
+        c1.save()
+    assert not [q for q in queries if "analytics_customersales" in q["sql"]]
