@@ -20,7 +20,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 
 
 @dataclass(frozen=True)
@@ -362,10 +362,19 @@ QUERIES: dict[str, Query] = {
 }
 
 
+# PostgreSQL's own default: the reference scans the base tables, where parallel workers help,
+# though the web connections run without them (config.settings).
+REFERENCE_PARALLEL_WORKERS = 2
+
+
 def run(query: Query, window: Window) -> dict:
-    """The query's figures on the configured database."""
+    """The query's figures on the configured database (on PostgreSQL with its default
+    parallel workers)."""
     sql, params = query.sql(window)
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            workers = REFERENCE_PARALLEL_WORKERS
+            cursor.execute(f"SET LOCAL max_parallel_workers_per_gather = {workers}")
         cursor.execute(sql, params)
         return query.figures(cursor.fetchall())
 

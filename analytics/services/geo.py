@@ -520,7 +520,8 @@ def _catchments(filters: Filters, scope: Scope) -> dict[str, dict]:
     customers = Customer.objects.filter(nearest_store__in=stores_in(filters, scope))
     customers = scope.filter(customers, store_field="nearest_store")
     if source is not None:  # the per-customer rows covering the dates: one hashed subquery
-        ordering = Q(id__in=source[0].values("customer_id"))
+        totals = counts.customer_totals(everywhere, scope)  # one row per customer, if stored
+        ordering = Q(id__in=(source[0] if totals is None else totals).values("customer_id"))
     else:
         customers = customers.annotate(anywhere=customer_sales(everywhere, scope)[0])
         ordering = Q(anywhere=True)
@@ -537,12 +538,15 @@ def _sales_to_catchment(filters: Filters, scope: Scope) -> dict[str, dict]:
     qs, p, measures = sales_source(
         filters, scope, ("orders", "revenue", "customers"), rollup=Grain.ALL
     )
+    ordering_here = measures["customers"]
     if qs.model is CustomerSales:  # a row per pair, which knows whether it is the home store
         home = qs.filter(home=1)
+        if rollups.single_period(filters.date_from, filters.date_to):
+            ordering_here = Count("id")  # one row per pair: a store's rows are its customers
     else:
         home = qs.filter(**{f"{p}store": F(f"{p}customer__nearest_store")})
     sums = {
-        "ordering_here": measures["customers"],
+        "ordering_here": ordering_here,
         "orders": measures["orders"],
         "revenue": measures["revenue"],
     }

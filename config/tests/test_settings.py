@@ -99,6 +99,19 @@ def test_database_url_switches_engine():
     assert settings.DATABASES["default"]["ENGINE"].endswith(expected)
 
 
+@pytest.mark.django_db
+def test_postgresql_connections_run_with_more_work_mem_and_no_parallel_workers():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's session settings")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW work_mem")
+        assert cursor.fetchone() == ("64MB",)
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        assert cursor.fetchone() == ("0",)  # the server's default is 2
+
+
 def test_redis_url_switches_cache():
     env = {**production_env(), "REDIS_URL": "redis://127.0.0.1:6379/3"}
     code = (
