@@ -150,7 +150,8 @@ def _insert_totals(customers: set[str] | None = None) -> None:
                   WHERE c.grain IN ({grains}) {where}
                     AND m.k IN (SELECT k FROM {PLACES} GROUP BY k HAVING COUNT(*) > 1)
                   GROUP BY m.k, c.grain, c.period, c.customer_id) t
-            JOIN (SELECT DISTINCT k, place FROM {PLACES}) names ON names.k = t.k""",
+            JOIN (SELECT DISTINCT k, place FROM {PLACES}) names ON names.k = t.k
+            ORDER BY t.k, t.grain, t.period""",  # a place's period on adjacent pages
             params,
         )
 

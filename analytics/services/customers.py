@@ -303,23 +303,27 @@ def average_order_value_by_customer(*, filters: Filters, scope: Scope, min_order
 def _aov_ranked(per_customer: QuerySet, limit: int) -> tuple[list[tuple], dict]:
     """The `limit` customers of highest AOV (cid, orders, revenue), and the summary over
     every grouped customer row (mean, median and order-weighted AOV), in one statement: the
-    per-customer groups are computed once, ranked both ways by window functions."""
+    per-customer groups are computed once and ranked once by a window function. The middle
+    ranks from the top are the middle ranks from the bottom (rank r is rank n + 1 - r from
+    the other end, and the one or two middle ranks map onto each other), and customers tied
+    on AOV have the same AOV: the ranking from the top gives the median too."""
     try:
         sql, params = per_customer.query.sql_with_params()
     except EmptyResultSet:  # a scope without stores
         sql, params = "", ()
     found = []
     if sql:
+        # Customer IDs compared as bytes, as SQLite does: the collation sorts them slower.
+        as_bytes = ' COLLATE "C"' if connections[per_customer.db].vendor == "postgresql" else ""
         statement = f"""
-            SELECT cid, n_orders, n_revenue, r_top, r_mid, n, mean_aov, all_orders, all_revenue
+            SELECT cid, n_orders, n_revenue, r_top, n, mean_aov, all_orders, all_revenue
             FROM (SELECT cid, n_orders, n_revenue,
-                         ROW_NUMBER() OVER (ORDER BY aov DESC, cid) AS r_top,
-                         ROW_NUMBER() OVER (ORDER BY aov, cid) AS r_mid,
+                         ROW_NUMBER() OVER (ORDER BY aov DESC, cid{as_bytes}) AS r_top,
                          COUNT(*) OVER () AS n, AVG(aov) OVER () AS mean_aov,
                          SUM(n_orders) OVER () AS all_orders,
                          SUM(n_revenue) OVER () AS all_revenue
                   FROM ({sql}) g) w
-            WHERE r_top <= %s OR r_mid BETWEEN (n + 1) / 2 AND n / 2 + 1
+            WHERE r_top <= %s OR r_top BETWEEN (n + 1) / 2 AND n / 2 + 1
             ORDER BY r_top"""
         with connections[per_customer.db].cursor() as cursor:
             cursor.execute(statement, [*params, limit])
@@ -330,9 +334,9 @@ def _aov_ranked(per_customer: QuerySet, limit: int) -> tuple[list[tuple], dict]:
             ("mean_customer_aov", "median_customer_aov", "order_weighted_aov"), zero
         )
         return [], {"customers": 0, **summary}
-    _, _, _, _, _, n, mean_aov, all_orders, all_revenue = found[0]
+    _, _, _, _, n, mean_aov, all_orders, all_revenue = found[0]
     # The median: the one or two middle rows in AOV order (no percentile in SQLite).
-    middle = [money(r[2]) / r[1] for r in found if (n + 1) // 2 <= r[4] <= n // 2 + 1]
+    middle = [money(r[2]) / r[1] for r in found if (n + 1) // 2 <= r[3] <= n // 2 + 1]
     meta = {
         "customers": n,
         "mean_customer_aov": money(mean_aov),
