@@ -296,23 +296,21 @@ def _distance_from_rollups(filters: Filters, scope: Scope) -> tuple[list[dict], 
     return rows, next(r for r in found if r["overall"])
 
 
-# Per state, then (overall = 1) over the whole view: orders weighted by each pair's orders,
-# pairs once, customers (and their nearest-store distance) once per state or once overall.
+# Per state, then (overall = 1) over the whole view, from one group per state and customer:
+# orders weighted by each pair's orders, pairs once, customers (and their nearest-store
+# distance, the same in each of their rows) once per state or once overall.
 _PAIRS_SQL = """
-WITH pairs AS ({inner}),
-per_state AS (
-  SELECT state, SUM(n) AS orders, SUM(n * pair_km) / SUM(n) AS order_km, AVG(pair_km) AS pair_km
-  FROM pairs GROUP BY state),
-customers AS (
-  SELECT state, COUNT(*) AS customers, AVG(near) AS near_km
-  FROM (SELECT DISTINCT state, customer_id, near FROM pairs) c GROUP BY state),
-everyone AS (SELECT DISTINCT customer_id, near FROM pairs)
-SELECT 0, p.state, p.orders, c.customers, p.order_km, p.pair_km, c.near_km
-FROM per_state p JOIN customers c ON c.state = p.state
+WITH per_customer AS (
+  SELECT state, customer_id, SUM(n) AS n, SUM(n * pair_km) AS n_km, SUM(pair_km) AS km,
+         COUNT(*) AS pairs, MAX(near) AS near
+  FROM ({inner}) p GROUP BY state, customer_id)
+SELECT 0, state, SUM(n), COUNT(*), SUM(n_km) / SUM(n), SUM(km) / SUM(pairs), AVG(near)
+FROM per_customer GROUP BY state
 UNION ALL
-SELECT 1, NULL, SUM(n), (SELECT COUNT(*) FROM everyone), SUM(n * pair_km) / SUM(n), AVG(pair_km),
-       (SELECT AVG(near) FROM everyone)
-FROM pairs
+SELECT 1, NULL, SUM(n), COUNT(*), SUM(n_km) / SUM(n), SUM(km) / SUM(pairs), AVG(near)
+FROM (SELECT SUM(n) AS n, SUM(n_km) AS n_km, SUM(km) AS km, SUM(pairs) AS pairs,
+             MAX(near) AS near
+      FROM per_customer GROUP BY customer_id) c
 """
 
 
