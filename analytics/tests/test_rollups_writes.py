@@ -534,3 +534,21 @@ def test_a_customer_or_store_moving_moves_its_pairs_distance_and_home(built):
     with CaptureQueriesContext(connection) as queries:
         c1.save()
     assert not [q for q in queries if "analytics_customersales" in q["sql"]]
+
+
+def test_the_migration_fills_the_pairs_distance_and_home_of_rows_already_there(built):
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    from customers.models import Customer
+
+    Customer.objects.filter(pk="C1").update(nearest_store_id="S1")  # no signal: home stale
+    CustomerSales.objects.update(km=0.0, home=0)  # as AddField leaves the rows
+    migration = importlib.import_module("analytics.migrations.0010_customer_sales_km_home")
+    migration.fill(apps, SimpleNamespace(connection=connection))  # all it reads of the editor
+    ((km, home),) = _pair("C1", "S1")
+    assert 0.1 < km < 1 and home == 1  # a few hundred metres; C1's nearest store now
+    assert _snapshot() == _after_rebuild()
