@@ -22,6 +22,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import connection, transaction
 
+from analytics import rollups
+
 
 @dataclass(frozen=True)
 class Window:
@@ -362,19 +364,12 @@ QUERIES: dict[str, Query] = {
 }
 
 
-# PostgreSQL's own default: the reference scans the base tables, where parallel workers help,
-# though the web connections run without them (config.settings).
-REFERENCE_PARALLEL_WORKERS = 2
-
-
 def run(query: Query, window: Window) -> dict:
     """The query's figures on the configured database (on PostgreSQL with its default
     parallel workers)."""
     sql, params = query.sql(window)
     with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            workers = REFERENCE_PARALLEL_WORKERS
-            cursor.execute(f"SET LOCAL max_parallel_workers_per_gather = {workers}")
+        rollups.allow_parallel_workers()  # the reference scans the base tables
         cursor.execute(sql, params)
         return query.figures(cursor.fetchall())
 

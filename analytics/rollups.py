@@ -381,9 +381,23 @@ def is_built() -> bool:
     return RollupState.objects.filter(pk=RollupState.SINGLETON, built=True).exists()
 
 
+# PostgreSQL's own default, which the web connections turn off (config.settings): scans of
+# millions of base rows, as a rebuild, an import's checks or the reference SQL make, gain from
+# parallel workers.
+BULK_PARALLEL_WORKERS = 2
+
+
+def allow_parallel_workers() -> None:
+    """On PostgreSQL, parallel workers again until the current transaction ends."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL max_parallel_workers_per_gather = {BULK_PARALLEL_WORKERS}")
+
+
 def rebuild(tables: Iterable[Table] = TABLES) -> None:
     """Every row of `tables` again from the base tables, in one transaction."""
     with transaction.atomic():
+        allow_parallel_workers()
         if connection.vendor == "postgresql":  # hash aggregates of millions of rows in memory
             with connection.cursor() as cursor:
                 cursor.execute(f"SET LOCAL work_mem = '{REBUILD_WORK_MEM}'")

@@ -112,6 +112,26 @@ def test_postgresql_connections_run_with_more_work_mem_and_no_parallel_workers()
         assert cursor.fetchone() == ("0",)  # the server's default is 2
 
 
+@pytest.mark.django_db(transaction=True)
+def test_bulk_work_has_parallel_workers_until_its_transaction_ends():
+    from django.db import connection, transaction
+
+    from analytics import rollups
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's session settings")
+
+    def workers() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW max_parallel_workers_per_gather")
+            return cursor.fetchone()[0]
+
+    with transaction.atomic():
+        rollups.allow_parallel_workers()  # as the importer, a rebuild and the reference SQL
+        assert workers() == str(rollups.BULK_PARALLEL_WORKERS) == "2"
+    assert workers() == "0"
+
+
 def test_redis_url_switches_cache():
     env = {**production_env(), "REDIS_URL": "redis://127.0.0.1:6379/3"}
     code = (

@@ -150,6 +150,7 @@ def _import(directory: Path, report: ImportReport, progress: bool) -> ImportRepo
     with _timed(report, "derive"):
         rows = _rows_by_target(export)
     with transaction.atomic():
+        rollups.allow_parallel_workers()  # for the checks and the rollups over every row
         _write(rows, report, progress)
         with _timed(report, "check"):
             _check(export, report)
