@@ -105,8 +105,8 @@ class CustomerSales(models.Model):
     first_day = models.DateField()
     last_day = models.DateField()
     # Of the pair, not the period: copied from the customer and the store so that distance
-    # analyses read the rows alone (rollups.PAIR_FIELDS, kept by rollups.customer_written and
-    # rollups.store_moved). `km`: the great-circle distance from the customer's home to the
+    # analyses read the rows alone (rollups.pair_fields, kept by rollups.place_written when a
+    # customer or a store moves). `km`: the great-circle distance from the customer's home to the
     # store; `home`: 1 when the store is the customer's nearest store, else 0.
     km = models.FloatField()
     home = models.PositiveSmallIntegerField()

@@ -99,7 +99,7 @@ CUSTOMER = Table(
         ("items", "SUM"),
         ("first_day", "MIN"),
         ("last_day", "MAX"),
-        # Of the pair, the same in every row of it (PAIR_FIELDS): the maximum is that value.
+        # Of the pair, the same in every row of it (pair_fields): the maximum is that value.
         ("km", "MAX"),
         ("home", "MAX"),
     ),
