@@ -219,7 +219,8 @@ class CustomerTotals(models.Model):
     """Per-customer sums over all time (A) and per local year (Y) at each place of two or more
     stores (the chain, a state, a city; the names of CustomerCounts): one row per customer who
     ordered there, what CustomerSales gives only grouped per customer across the place's
-    stores. Kept exact from CustomerSales by analytics.counts."""
+    stores, with the store they ordered most from. Kept exact from CustomerSales by
+    analytics.counts."""
 
     place = models.CharField(max_length=110)
     grain = models.CharField(max_length=1, choices=Grain.choices)
@@ -229,6 +230,10 @@ class CustomerTotals(models.Model):
     revenue = models.DecimalField(max_digits=14, decimal_places=2)
     first_day = models.DateField()
     last_day = models.DateField()
+    # The customer's main store at the place in the period: most orders, then more revenue,
+    # then the lowest store ID (geo/assignment's rule); and that pair's CustomerSales.km.
+    main_store = _no_constraint("stores.Store")
+    main_km = models.FloatField()
 
     class Meta:
         constraints = [

@@ -776,6 +776,26 @@ def place_written(sender, instance, **kwargs) -> None:
 
     mine = {"customer_id" if sender is Customer else "store_id": instance.pk}
     set_pair_fields(CustomerSales.objects.filter(**mine), Customer.objects, Store.objects)
+    set_main_km(
+        CustomerTotals.objects.filter(
+            **(
+                {"customer_id": instance.pk}
+                if sender is Customer
+                else {"main_store_id": instance.pk}
+            )
+        )
+    )
+
+
+def set_main_km(rows: QuerySet) -> None:
+    """`main_km` of the CustomerTotals `rows` again: their main store's CustomerSales.km."""
+    pair = CustomerSales.objects.filter(
+        grain=OuterRef("grain"),
+        period=OuterRef("period"),
+        store_id=OuterRef("main_store_id"),
+        customer_id=OuterRef("customer_id"),
+    )
+    rows.update(main_km=Subquery(pair.values("km")))
 
 
 def remember_product(sender, instance, **kwargs) -> None:

@@ -36,7 +36,7 @@ from django.db.models.functions import Coalesce, Cos, Floor, Radians
 from accounts.scope import Scope
 from analytics import counts, rollups
 from analytics.filters import Filters
-from analytics.models import CustomerSales, Grain
+from analytics.models import CustomerSales, CustomerTotals, Grain
 from analytics.registry import BASE_FILTERS, Param, analysis
 from analytics.services.base import (
     LINE_TOTAL,
@@ -234,7 +234,7 @@ def customer_distance_by_state(*, filters: Filters, scope: Scope) -> Result:
     states, a customer ordering in two states counted once. Kilometres, 6 decimals.
     With a product filter, only orders holding a matching product count.
     """
-    from_rollups = _distance_from_rollups(filters, scope)
+    from_rollups = _distance_from_stored(filters, scope) or _distance_from_rollups(filters, scope)
     if from_rollups is not None:
         rows, overall = from_rollups
         return Result(
@@ -254,6 +254,64 @@ def customer_distance_by_state(*, filters: Filters, scope: Scope) -> Result:
         rows=[_distance_row(r) for r in grouped],
         meta=_distance_row(overall, ("orders", "customers")),
     )
+
+
+def _distance_from_stored(filters: Filters, scope: Scope) -> tuple[list[dict], dict] | None:
+    """customer_distance_by_state's figures when the rows one per customer with an order in
+    view are stored for the view and for its part in each state (`counts.customer_totals`:
+    one period at the chain, a state, a city or a store), else None. The pairs' figures add
+    up across pairs and need no grouping per customer: the view's CustomerSales rows (one per
+    pair) summed per state. The customers' come from those stored rows, one per customer."""
+    overall = counts.customer_totals(filters, scope)
+    if overall is None:
+        return None
+    states = sorted(set(stores_in(filters, scope).values_list("state_abbr", flat=True)))
+    parts = {s: counts.customer_totals(replace(filters, state=(s,)), scope) for s in states}
+    if any(part is None for part in parts.values()):
+        return None
+    sales, _ = rollups.sales_source(filters, scope, Grain.ALL, ("orders",), customers=True)
+    pairs = {
+        r["state"]: r
+        for r in sales.values(state=F("store__state_abbr"))
+        .annotate(
+            n=Sum("orders"), n_km=Sum(F("orders") * F("km")), sum_km=Sum("km"), pairs=Count("*")
+        )
+        .order_by()
+    }
+    people = _customers_at({None: overall} | {s: parts[s] for s in pairs})
+    rows = [_stored_distance_row(s, [pairs[s]], people[s]) for s in sorted(pairs)]
+    return rows, _stored_distance_row(None, list(pairs.values()), people[None])
+
+
+def _customers_at(row_sets: dict[str | None, QuerySet]) -> dict[str | None, tuple[int, float]]:
+    """For each set of rows one per customer: how many, and the mean of their
+    `nearest_store_km` (customers without one left out), in one query."""
+    parts, params = [], []
+    for n, rows in enumerate(row_sets.values()):
+        sql, p = rows.annotate(part=Value(n)).values("part", "customer_id").query.sql_with_params()
+        parts.append(sql)
+        params.extend(p)
+    union = " UNION ALL ".join(f"SELECT * FROM ({sql}) p{n}" for n, sql in enumerate(parts))
+    customers = Customer._meta.db_table
+    sql = f"""SELECT u.part, COUNT(*), AVG(c.nearest_store_km)
+              FROM ({union}) u JOIN {customers} c ON c.id = u.customer_id GROUP BY u.part"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = {part: (n, near) for part, n, near in cursor.fetchall()}
+    return {key: found.get(n, (0, None)) for n, key in enumerate(row_sets)}
+
+
+def _stored_distance_row(state: str | None, pairs: list[dict], people: tuple) -> dict:
+    orders, n_km = sum(p["n"] for p in pairs), sum(p["n_km"] for p in pairs)
+    km, n_pairs = sum(p["sum_km"] for p in pairs), sum(p["pairs"] for p in pairs)
+    return {
+        "state": state,
+        "orders": int(orders),
+        "customers": people[0],
+        "avg_order_distance_km": n_km / orders if orders else None,
+        "avg_customer_distance_km": km / n_pairs if n_pairs else None,
+        "avg_nearest_store_km": people[1],
+    }
 
 
 def _distance_from_rollups(filters: Filters, scope: Scope) -> tuple[list[dict], dict] | None:
@@ -346,7 +404,10 @@ def _assignments(filters: Filters, scope: Scope) -> _Assignments:
     """Each ordering customer's main store in view (most orders, then more revenue, then
     lower store id) against their nearest store of the chain, counted per pair of stores in
     the database: one row per customer and store (`sales_by_query`), the main one picked by a
-    window over the customer's rows."""
+    window over the customer's rows; or from their stored main store (`_stored_assignments`)."""
+    stored = _stored_assignments(filters, scope)
+    if stored is not None:
+        return stored
     qs, col = sales_by_query(
         filters,
         scope,
@@ -381,6 +442,30 @@ def _assignments(filters: Filters, scope: Scope) -> _Assignments:
     return _Assignments(
         {(m, n): count for m, n, count, _ in rows},
         {(m, n): float(extra) for m, n, _, extra in rows},
+    )
+
+
+def _stored_assignments(filters: Filters, scope: Scope) -> _Assignments | None:
+    """`_assignments` from the rows of one per customer with an order in view
+    (`counts.customer_totals`, None when there are none): CustomerTotals rows hold the main
+    store and its km; at a place of one store, that store is everyone's main store."""
+    totals = counts.customer_totals(filters, scope)
+    if totals is None:
+        return None
+    main, km = (
+        ("main_store_id", "main_km") if totals.model is CustomerTotals else ("store_id", "km")
+    )
+    rows = (
+        totals.filter(
+            customer__nearest_store__isnull=False, customer__nearest_store_km__isnull=False
+        )
+        .values(m=F(main), n=F("customer__nearest_store_id"))
+        .annotate(count=Count("*"), extra=Sum(F(km) - F("customer__nearest_store_km")))
+        .order_by()
+    )
+    return _Assignments(
+        {(r["m"], r["n"]): r["count"] for r in rows},
+        {(r["m"], r["n"]): float(r["extra"]) for r in rows},
     )
 
 

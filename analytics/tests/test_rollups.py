@@ -355,3 +355,49 @@ def test_average_order_value_ranking_and_summary_equal_python_over_the_orders(pi
                 ),
             }, (scope.key, min_orders)
     assert parities == {0, 1}
+
+
+def test_assignments_from_the_stored_main_stores_equal_the_ranked_pairs(pizza_small_db):
+    """The chain, a state's year and one store (its CustomerSales rows), against the window
+    over the per-pair rows and the base tables."""
+    from analytics import counts
+    from analytics.services import geo
+
+    year = _filter_sets()[1]["date_from"].year
+    one_year = {"date_from": dt.date(year, 1, 1), "date_to": dt.date(year, 12, 31)}
+    for values in ({}, {"state": ("CA",), **one_year}, {"store": (_busiest_store(),)}):
+        filters = Filters(**values)
+        assert counts.customer_totals(filters, EVERYTHING) is not None, values
+        stored = geo._stored_assignments(filters, EVERYTHING)
+        with override_settings(ANALYTICS_ROLLUPS=False):
+            ranked = geo._assignments(filters, EVERYTHING)
+        assert stored.customers == ranked.customers and len(stored.customers) > 1, values
+        assert sum(stored.customers.values()) > 100, values
+        assert stored.extra_km.keys() == ranked.extra_km.keys(), values
+        for pair, km in ranked.extra_km.items():
+            assert stored.extra_km[pair] == pytest.approx(km, rel=1e-9, abs=1e-9), values
+
+
+def test_distances_from_the_stored_customers_equal_the_per_pair_rows(pizza_small_db):
+    """The chain (its states' parts stored too), a state's year and one store, against the
+    grouping of the per-pair rows; a regional manager's two states are not one stored place."""
+    from analytics.services import geo
+
+    year = _filter_sets()[1]["date_from"].year
+    one_year = {"date_from": dt.date(year, 1, 1), "date_to": dt.date(year, 12, 31)}
+    for values in ({}, {"state": ("CA",), **one_year}, {"store": (_busiest_store(),)}):
+        filters = Filters(**values)
+        stored = geo._distance_from_stored(filters, EVERYTHING)
+        grouped = geo._distance_from_rollups(filters, EVERYTHING)
+        assert stored is not None and len(stored[0]) == (4 if not values else 1), values
+        for mine, theirs in zip([*stored[0], stored[1]], [*grouped[0], grouped[1]], strict=True):
+            assert mine.keys() == theirs.keys() - {"overall"}, values
+            for key, value in mine.items():  # kilometres summed in another order
+                assert value == (
+                    theirs[key]
+                    if key in ("state", "orders", "customers")
+                    else pytest.approx(theirs[key], rel=1e-12)
+                ), (values, key)
+            assert mine["customers"] > 50, values
+    regional = Scope(everything=False, store_ids=frozenset(_stores_of("NV", "UT")))
+    assert geo._distance_from_stored(Filters(), regional) is None

@@ -449,6 +449,39 @@ def test_tiny_chain_customer_totals_by_hand(built):
     assert _snapshot() == _after_rebuild()
 
 
+def _mains() -> dict[tuple[str, str, str], tuple[str, float]]:
+    rows = CustomerTotals.objects.all()
+    return {(r.place, r.grain, r.customer_id): (r.main_store_id, r.main_km) for r in rows}
+
+
+def _pair_km(store: str, customer: str) -> float:
+    return CustomerSales.objects.get(grain=Grain.ALL, store_id=store, customer_id=customer).km
+
+
+def test_tiny_chain_main_stores_by_hand(built):
+    """A customer's main store at a place: most orders, then more revenue, then the lower
+    store ID; with that pair's km. C2 (one order at S2 for 21.75) orders at S1 in 2022."""
+    assert {k: v[0] for k, v in _mains().items() if k[1] == Grain.ALL} == {
+        ("all", "A", "C1"): "S1",
+        ("all", "A", "C2"): "S2",
+        ("all", "A", "C3"): "S3",
+        ("state:NV", "A", "C1"): "S1",
+        ("state:NV", "A", "C2"): "S2",
+    }
+    _c2_orders_at_s1_in_february()  # one order each, S2 more revenue (21.75 against 10.00)
+    assert _mains()[("state:NV", "A", "C2")] == ("S2", _pair_km("S2", "C2"))
+    order = Order.objects.get(customer_id="C2", store_id="S1")
+    order.total = Decimal("21.75")  # one order each, the same revenue: the lower ID
+    order.save()
+    assert _mains()[("state:NV", "A", "C2")] == ("S1", _pair_km("S1", "C2"))
+    order.total = Decimal("5.00")
+    order.save()
+    _c2_orders_at_s1_in_february()  # two orders at S1 against one at S2, for less
+    assert _mains()[("all", "Y", "C2")] == ("S1", _pair_km("S1", "C2"))
+    assert _pair_km("S1", "C2") != _pair_km("S2", "C2")
+    assert _snapshot() == _after_rebuild()
+
+
 def test_customer_totals_are_read_for_all_time_or_one_year_at_a_stored_place(built):
     from accounts.scope import EVERYTHING
     from analytics.filters import Filters
@@ -519,12 +552,14 @@ def test_a_customer_or_store_moving_moves_its_pairs_distance_and_home(built):
     ((after, home),) = _pair("C1", "S1")
     assert after == pytest.approx(km(c1, s1), rel=1e-12) and home == 1
     assert 12 < after < 13  # moved about 12.6 km away
+    assert _mains()[("state:NV", "A", "C1")] == ("S1", after)  # their main store's km too
     assert _snapshot() == _after_rebuild()
 
     s1.latitude, s1.longitude = 39.50, -119.90
     s1.save()
     ((moved, _),) = _pair("C1", "S1")
     assert moved == pytest.approx(km(c1, s1), rel=1e-12) and moved > after
+    assert _mains()[("all", "Y", "C1")] == ("S1", moved)
     assert _snapshot() == _after_rebuild()
     with override_settings(ANALYTICS_ROLLUPS=False):
         from_orders = s1_distance()
@@ -533,7 +568,7 @@ def test_a_customer_or_store_moving_moves_its_pairs_distance_and_home(built):
     c1.city = "Reno"  # not a move: the pairs are left alone
     with CaptureQueriesContext(connection) as queries:
         c1.save()
-    assert not [q for q in queries if "analytics_customersales" in q["sql"]]
+    assert not [q for q in queries if "analytics_customer" in q["sql"]]  # sales, totals
 
 
 def test_the_migration_fills_the_pairs_distance_and_home_of_rows_already_there(built):
@@ -552,3 +587,18 @@ def test_the_migration_fills_the_pairs_distance_and_home_of_rows_already_there(b
     ((km, home),) = _pair("C1", "S1")
     assert 0.1 < km < 1 and home == 1  # a few hundred metres; C1's nearest store now
     assert _snapshot() == _after_rebuild()
+
+
+def test_the_migration_fills_the_main_stores_of_rows_already_there(built):
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    before = _snapshot()
+    CustomerTotals.objects.update(main_store_id="S4", main_km=0.0)  # wrong everywhere
+    migration = importlib.import_module("analytics.migrations.0011_customer_totals_main_store")
+    migration.fill(apps, SimpleNamespace(connection=connection))
+    assert _mains()[("state:NV", "A", "C1")] == ("S1", _pair_km("S1", "C1"))
+    assert _snapshot() == before

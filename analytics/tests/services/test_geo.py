@@ -726,8 +726,10 @@ def test_potential_sites_with_nobody_underserved_is_empty(geo_chain):
 @pytest.mark.parametrize(
     ("service", "params", "queries"),
     [
-        (customer_distance_by_state, {}, 3),  # whether the rollups are built, states, overall
-        (customer_assignment_by_store, {}, 3),  # the same check, the pairs, the stores
+        # whether the rollups are built (stored customers, then pairs), states, overall
+        (customer_distance_by_state, {}, 4),
+        # whether the rollups are built (stored main stores, then pairs), the pairs, the stores
+        (customer_assignment_by_store, {}, 4),
         (white_spots_by_cell, {"min_customers": 2, "radius_km": 25.0, "cell_km": 10.0}, 3),
         (
             market_penetration_by_store,
