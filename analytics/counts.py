@@ -11,8 +11,9 @@ wider name (`_stored_places`: a state of one store holds that store's figures):
 - `CustomerCounts`: active, returning and repeating customers per place and month, quarter,
   year and all time (`recurring`, `kpi_customers`, `customers_per`);
 - `CustomerTotals`: per customer, their orders, revenue and first and last day at each place
-  of two or more stores, all time and per year (`customer_totals`; a place of one store has
-  these as its CustomerSales rows).
+  of two or more stores, all time and per year, with their main store there, their pairs'
+  km sums and their nearest store (`customer_totals`; a place of one store has these as its
+  CustomerSales rows).
 
 Any other set of stores (several states, two stores of a city), the day and week
 granularities, date ranges that cut a period, and product filters are left to CustomerSales or
@@ -22,7 +23,9 @@ Kept exact from CustomerSales, which the rollups keep exact: `rebuild()` after t
 importer, `manage.py rebuild_rollups`), `refresh(keys)` after theirs for every ORM write (the
 written customers' rows, at every place of the written stores, for every period they ordered
 in: a customer's first order moving changes who is returning in each of their periods), and a
-rebuild when a store is added, removed or moved to another city or state.
+rebuild when a store is added, removed or moved to another city or state. A customer who
+moves or changes nearest store gets their CustomerTotals rows again (`refresh_customers`), a
+store that moves rebuilds them (`rebuild_totals`): `rollups.place_written`.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from django.db.models import F, Q, Sum
 from analytics.filters import Granularity
 from analytics.models import CustomerCounts, CustomerSales, CustomerTotals, Grain
 from analytics.rollups import ALL_TIME, Key, enabled, single_period, spans
+from customers.models import Customer
 
 ALL = "all"  # the granularity of the all-time rows, and the chain's place
 SOURCE = {  # a stored granularity -> the CustomerSales grain its periods are grouped from
@@ -65,9 +69,9 @@ def _marks(values) -> str:
     return ", ".join(["%s"] * len(values))
 
 
-def _make_temporaries(places: set[str] | None) -> None:
-    """PLACES (the stored places among `places`, None: all) and FIRSTS: each customer's first
-    day at each of them."""
+def _make_temporaries(places: set[str] | None, firsts: bool = True) -> None:
+    """PLACES (the stored places among `places`, None: all) and, with `firsts`, FIRSTS: each
+    customer's first day at each of them."""
     sales = CustomerSales._meta.db_table
     stored = _stored_places()
     names = sorted({stored[p] for p in places} if places is not None else set(stored.values()))
@@ -81,6 +85,10 @@ def _make_temporaries(places: set[str] | None) -> None:
             f"CREATE TEMPORARY TABLE {PLACES} (store_id varchar(16), place varchar(110), k integer)"
         )
         cursor.executemany(f"INSERT INTO {PLACES} VALUES (%s, %s, %s)", rows)
+        if connection.vendor == "postgresql":
+            cursor.execute(f"ANALYZE {PLACES}")
+        if not firsts:
+            return
         cursor.execute(
             f"CREATE TEMPORARY TABLE {FIRSTS} AS "
             f"SELECT m.k, c.customer_id, MIN(c.first_day) AS f FROM {sales} c "
@@ -88,7 +96,6 @@ def _make_temporaries(places: set[str] | None) -> None:
             "GROUP BY m.k, c.customer_id"
         )
         if connection.vendor == "postgresql":
-            cursor.execute(f"ANALYZE {PLACES}")
             cursor.execute(f"ANALYZE {FIRSTS}")
         else:  # SQLite joins by nested loops: look the first days up by an index
             cursor.execute(f"CREATE INDEX {FIRSTS}_key ON {FIRSTS} (k, customer_id)")
@@ -97,7 +104,7 @@ def _make_temporaries(places: set[str] | None) -> None:
 def _drop_temporaries() -> None:
     with connection.cursor() as cursor:
         for table in (PLACES, FIRSTS):
-            cursor.execute(f"DROP TABLE {table}")
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 def _insert(granularity: str, sources: list[dt.date] | None = None) -> None:
@@ -132,10 +139,11 @@ TOTALS = (Grain.YEAR, Grain.ALL)  # the grains of CustomerTotals
 
 def _insert_totals(customers: set[str] | None = None) -> None:
     """CustomerTotals rows of the places in PLACES with two or more stores (of `customers`
-    only, None: all): CustomerSales' rows of its grains summed per place and customer, and the
-    store (and km) of the customer's first row ranked by orders, revenue (both descending) and
-    store ID: their main store there."""
+    only, None: all): CustomerSales' rows of its grains summed per place and customer; the
+    store (and km) of the customer's first row ranked by orders, revenue (both descending)
+    and store ID, their main store there; and the customer's nearest store and its km."""
     sales, totals = CustomerSales._meta.db_table, CustomerTotals._meta.db_table
+    people = Customer._meta.db_table
     where, params = "", []
     if customers is not None:
         where, params = f"AND c.customer_id IN ({_marks(customers)})", sorted(customers)
@@ -146,13 +154,16 @@ def _insert_totals(customers: set[str] | None = None) -> None:
         cursor.execute(
             f"""
             INSERT INTO {totals} (place, grain, period, customer_id, orders, revenue,
-                                  first_day, last_day, main_store_id, main_km)
+                                  first_day, last_day, main_store_id, main_km, pairs, pair_km,
+                                  order_km, nearest_store_id, nearest_store_km)
             SELECT names.place, t.grain, t.period, t.customer_id, t.orders, t.revenue, t.f, t.l,
-                   t.main, t.km
+                   t.main, t.main_km, t.pairs, t.pair_km, t.order_km, cu.nearest_store_id,
+                   cu.nearest_store_km
             FROM (SELECT r.k, r.grain, r.period, r.customer_id, SUM(r.orders) AS orders,
                          SUM(r.revenue) AS revenue, MIN(r.first_day) AS f,
                          MAX(r.last_day) AS l, MAX(CASE WHEN r.pos = 1 THEN r.store_id END) AS main,
-                         MAX(CASE WHEN r.pos = 1 THEN r.km END) AS km
+                         MAX(CASE WHEN r.pos = 1 THEN r.km END) AS main_km, COUNT(*) AS pairs,
+                         SUM(r.km) AS pair_km, SUM(r.orders * r.km) AS order_km
                   FROM (SELECT m.k, c.grain, c.period, c.customer_id, c.store_id, c.orders,
                                c.revenue, c.first_day, c.last_day, c.km,
                                ROW_NUMBER() OVER (
@@ -163,6 +174,7 @@ def _insert_totals(customers: set[str] | None = None) -> None:
                           AND m.k IN (SELECT k FROM {PLACES} GROUP BY k HAVING COUNT(*) > 1)) r
                   GROUP BY r.k, r.grain, r.period, r.customer_id) t
             JOIN (SELECT DISTINCT k, place FROM {PLACES}) names ON names.k = t.k
+            JOIN {people} cu ON cu.id = t.customer_id
             ORDER BY t.k, t.grain, t.period""",  # a place's period on adjacent pages
             params,
         )
@@ -185,8 +197,22 @@ def rebuild_totals() -> None:
     """CustomerTotals' rows again from CustomerSales (the counts left as they are)."""
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {CustomerTotals._meta.db_table}")
-    _make_temporaries(None)
+    _make_temporaries(None, firsts=False)
     _insert_totals()
+    _drop_temporaries()
+
+
+def refresh_customers(customers: set[str]) -> None:
+    """The CustomerTotals rows of `customers` again, at every place (a customer moved, or
+    changed nearest store: their pairs' km and their nearest store are in them)."""
+    _make_temporaries(None, firsts=False)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {CustomerTotals._meta.db_table} "
+            f"WHERE customer_id IN ({_marks(customers)})",
+            sorted(customers),
+        )
+    _insert_totals(customers)
     _drop_temporaries()
 
 
@@ -321,18 +347,42 @@ def customer_totals(filters, scope):
     is one period of CustomerTotals' grains (all time, one local year) at a stored place
     and there is no product filter: CustomerTotals' rows, or for a place of one store its
     CustomerSales rows. None otherwise."""
+    found = _totals_of(filters, scope, by_state=False)
+    return None if found is None else found[None]
+
+
+def customer_totals_by_state(filters, scope) -> dict | None:
+    """`customer_totals` of the view and of its part in each of its states (keyed None and
+    the USPS code), or None unless every one of them is stored."""
+    return _totals_of(filters, scope, by_state=True)
+
+
+def _totals_of(filters, scope, by_state: bool) -> dict | None:
+    from analytics.services.base import stores_in
+
     if filters.has_product_filter or not enabled():
         return None
     one = spans(filters.date_from, filters.date_to)
     if not single_period(filters.date_from, filters.date_to) or not _of_grains(one, TOTALS):
         return None
-    place = place_of(filters, scope)
-    if place is None:
-        return None
-    (store, *more) = sorted(_members()[place])
-    if more:
-        return CustomerTotals.objects.filter(one, place=place).order_by()
-    return CustomerSales.objects.filter(one, store_id=store).order_by()
+    chosen = list(stores_in(filters, scope).only("id", "state_abbr"))
+    parts = {None: {s.id for s in chosen}}
+    if by_state:
+        for store in chosen:
+            parts.setdefault(store.state_abbr, set()).add(store.id)
+    members = _members()
+    found = {}
+    for key, ids in parts.items():
+        # The widest place of exactly those stores (members list the widest first).
+        place = next((p for p, stores in members.items() if stores == ids), None) if ids else None
+        if place is None:
+            return None
+        (store, *more) = sorted(members[place])
+        if more:
+            found[key] = CustomerTotals.objects.filter(one, place=place).order_by()
+        else:
+            found[key] = CustomerSales.objects.filter(one, store_id=store).order_by()
+    return found
 
 
 def _of_grains(q: Q, grains: tuple[str, ...]) -> bool:

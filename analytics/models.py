@@ -234,6 +234,22 @@ class CustomerTotals(models.Model):
     # then the lowest store ID (geo/assignment's rule); and that pair's CustomerSales.km.
     main_store = _no_constraint("stores.Store")
     main_km = models.FloatField()
+    # Their pairs' figures, which add up across pairs: how many stores of the place they
+    # ordered from, the sum of those pairs' km and of orders x km.
+    pairs = models.PositiveIntegerField()
+    pair_km = models.FloatField()
+    order_km = models.FloatField()
+    # The customer's own, as on Customer (null where it is): so that the geo analyses need
+    # not join the customers.
+    nearest_store = models.ForeignKey(
+        "stores.Store",
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+        null=True,
+    )
+    nearest_store_km = models.FloatField(null=True)
 
     class Meta:
         constraints = [

@@ -751,8 +751,8 @@ def item_written(sender, instance, **kwargs) -> None:
         refresh([key], OF_ITEMS)
 
 
-PLACED_BY = {  # what a pair's km and home depend on, by the model written
-    "customers.Customer": ("latitude", "longitude", "nearest_store_id"),
+PLACED_BY = {  # what pairs' km and home and customers' totals depend on, by model written
+    "customers.Customer": ("latitude", "longitude", "nearest_store_id", "nearest_store_km"),
     "stores.Store": ("latitude", "longitude"),
 }
 
@@ -766,36 +766,21 @@ def remember_place(sender, instance, **kwargs) -> None:
 
 def place_written(sender, instance, **kwargs) -> None:
     """post_save of a customer or a store: when it moved (or, a customer, changed nearest
-    store), its pairs' km and home again."""
+    store), its pairs' km and home again, and the per-customer totals holding them."""
     was = getattr(instance, "_rollup_place_was", None)
     fields = PLACED_BY[sender._meta.label]
     if was is None or was == tuple(getattr(instance, f) for f in fields):
         return
+    from analytics import counts  # it imports this module
     from customers.models import Customer
     from stores.models import Store
 
     mine = {"customer_id" if sender is Customer else "store_id": instance.pk}
     set_pair_fields(CustomerSales.objects.filter(**mine), Customer.objects, Store.objects)
-    set_main_km(
-        CustomerTotals.objects.filter(
-            **(
-                {"customer_id": instance.pk}
-                if sender is Customer
-                else {"main_store_id": instance.pk}
-            )
-        )
-    )
-
-
-def set_main_km(rows: QuerySet) -> None:
-    """`main_km` of the CustomerTotals `rows` again: their main store's CustomerSales.km."""
-    pair = CustomerSales.objects.filter(
-        grain=OuterRef("grain"),
-        period=OuterRef("period"),
-        store_id=OuterRef("main_store_id"),
-        customer_id=OuterRef("customer_id"),
-    )
-    rows.update(main_km=Subquery(pair.values("km")))
+    if sender is Customer:
+        counts.refresh_customers({instance.pk})
+    else:
+        counts.rebuild_totals()
 
 
 def remember_product(sender, instance, **kwargs) -> None:

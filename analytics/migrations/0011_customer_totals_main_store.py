@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 
 def fill(apps, schema_editor):
-    """The rows already there again, now with their main store and its km, from CustomerSales."""
+    """The rows already there again, now with the new columns, from CustomerSales."""
     from analytics import counts
 
     totals = apps.get_model("analytics", "CustomerTotals")
@@ -11,7 +11,7 @@ def fill(apps, schema_editor):
         counts.rebuild_totals()
 
 
-def main_store(**null):
+def store(**null):
     return models.ForeignKey(
         db_constraint=False,
         db_index=False,
@@ -22,6 +22,15 @@ def main_store(**null):
     )
 
 
+FILLED = {  # the columns a row always has, null until filled
+    "main_store": store,
+    "main_km": models.FloatField,
+    "pairs": models.PositiveIntegerField,
+    "pair_km": models.FloatField,
+    "order_km": models.FloatField,
+}
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -30,15 +39,21 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddField(
-            model_name="customertotals", name="main_store", field=main_store(null=True)
+        *(
+            migrations.AddField(model_name="customertotals", name=name, field=field(null=True))
+            for name, field in FILLED.items()
         ),
         migrations.AddField(
-            model_name="customertotals", name="main_km", field=models.FloatField(null=True)
+            model_name="customertotals", name="nearest_store", field=store(null=True)
+        ),
+        migrations.AddField(
+            model_name="customertotals",
+            name="nearest_store_km",
+            field=models.FloatField(null=True),
         ),
         migrations.RunPython(fill, migrations.RunPython.noop),
-        migrations.AlterField(model_name="customertotals", name="main_store", field=main_store()),
-        migrations.AlterField(
-            model_name="customertotals", name="main_km", field=models.FloatField()
+        *(
+            migrations.AlterField(model_name="customertotals", name=name, field=field())
+            for name, field in FILLED.items()
         ),
     ]

@@ -259,58 +259,33 @@ def customer_distance_by_state(*, filters: Filters, scope: Scope) -> Result:
 def _distance_from_stored(filters: Filters, scope: Scope) -> tuple[list[dict], dict] | None:
     """customer_distance_by_state's figures when the rows one per customer with an order in
     view are stored for the view and for its part in each state (`counts.customer_totals`:
-    one period at the chain, a state, a city or a store), else None. The pairs' figures add
-    up across pairs and need no grouping per customer: the view's CustomerSales rows (one per
-    pair) summed per state. The customers' come from those stored rows, one per customer."""
-    overall = counts.customer_totals(filters, scope)
-    if overall is None:
+    one period at the chain, a state, a city or a store), else None: each part's rows summed,
+    their pairs' figures adding up across a customer's pairs."""
+    parts = counts.customer_totals_by_state(filters, scope)
+    if parts is None:
         return None
-    states = sorted(set(stores_in(filters, scope).values_list("state_abbr", flat=True)))
-    parts = {s: counts.customer_totals(replace(filters, state=(s,)), scope) for s in states}
-    if any(part is None for part in parts.values()):
-        return None
-    sales, _ = rollups.sales_source(filters, scope, Grain.ALL, ("orders",), customers=True)
-    pairs = {
-        r["state"]: r
-        for r in sales.values(state=F("store__state_abbr"))
-        .annotate(
-            n=Sum("orders"), n_km=Sum(F("orders") * F("km")), sum_km=Sum("km"), pairs=Count("*")
-        )
-        .order_by()
-    }
-    people = _customers_at({None: overall} | {s: parts[s] for s in pairs})
-    rows = [_stored_distance_row(s, [pairs[s]], people[s]) for s in sorted(pairs)]
-    return rows, _stored_distance_row(None, list(pairs.values()), people[None])
+    overall = {"state": None, **_stored_distances(parts.pop(None))}
+    found = {s: _stored_distances(rows) for s, rows in sorted(parts.items())}
+    return [{"state": s, **f} for s, f in found.items() if f["orders"]], overall
 
 
-def _customers_at(row_sets: dict[str | None, QuerySet]) -> dict[str | None, tuple[int, float]]:
-    """For each set of rows one per customer: how many, and the mean of their
-    `nearest_store_km` (customers without one left out), in one query."""
-    parts, params = [], []
-    for n, rows in enumerate(row_sets.values()):
-        sql, p = rows.annotate(part=Value(n)).values("part", "customer_id").query.sql_with_params()
-        parts.append(sql)
-        params.extend(p)
-    union = " UNION ALL ".join(f"SELECT * FROM ({sql}) p{n}" for n, sql in enumerate(parts))
-    customers = Customer._meta.db_table
-    sql = f"""SELECT u.part, COUNT(*), AVG(c.nearest_store_km)
-              FROM ({union}) u JOIN {customers} c ON c.id = u.customer_id GROUP BY u.part"""
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        found = {part: (n, near) for part, n, near in cursor.fetchall()}
-    return {key: found.get(n, (0, None)) for n, key in enumerate(row_sets)}
-
-
-def _stored_distance_row(state: str | None, pairs: list[dict], people: tuple) -> dict:
-    orders, n_km = sum(p["n"] for p in pairs), sum(p["n_km"] for p in pairs)
-    km, n_pairs = sum(p["sum_km"] for p in pairs), sum(p["pairs"] for p in pairs)
+def _stored_distances(rows: QuerySet) -> dict:
+    """The figures of geo/distance over `rows`, one per customer: CustomerTotals rows (their
+    pairs' sums, their nearest store's km) or a store's CustomerSales rows (one pair each)."""
+    if rows.model is CustomerTotals:
+        sums = {"n_km": Sum("order_km"), "km": Sum("pair_km"), "pairs": Sum("pairs")}
+        near = "nearest_store_km"
+    else:
+        sums = {"n_km": Sum(F("orders") * F("km")), "km": Sum("km"), "pairs": Count("*")}
+        near = "customer__nearest_store_km"
+    found = rows.aggregate(n=Sum("orders"), customers=Count("*"), near=Avg(near), **sums)
+    n, pairs = int(found["n"] or 0), found["pairs"] or 0
     return {
-        "state": state,
-        "orders": int(orders),
-        "customers": people[0],
-        "avg_order_distance_km": n_km / orders if orders else None,
-        "avg_customer_distance_km": km / n_pairs if n_pairs else None,
-        "avg_nearest_store_km": people[1],
+        "orders": n,
+        "customers": found["customers"],
+        "avg_order_distance_km": found["n_km"] / n if n else None,
+        "avg_customer_distance_km": found["km"] / pairs if pairs else None,
+        "avg_nearest_store_km": found["near"],
     }
 
 
@@ -448,19 +423,21 @@ def _assignments(filters: Filters, scope: Scope) -> _Assignments:
 def _stored_assignments(filters: Filters, scope: Scope) -> _Assignments | None:
     """`_assignments` from the rows of one per customer with an order in view
     (`counts.customer_totals`, None when there are none): CustomerTotals rows hold the main
-    store and its km; at a place of one store, that store is everyone's main store."""
+    store and its km, and the customer's nearest store; at a place of one store, that store
+    is everyone's main store."""
     totals = counts.customer_totals(filters, scope)
     if totals is None:
         return None
-    main, km = (
-        ("main_store_id", "main_km") if totals.model is CustomerTotals else ("store_id", "km")
-    )
+    if totals.model is CustomerTotals:
+        main, km, near = "main_store_id", "main_km", ""
+    else:
+        main, km, near = "store_id", "km", "customer__"
     rows = (
         totals.filter(
-            customer__nearest_store__isnull=False, customer__nearest_store_km__isnull=False
+            **{f"{near}nearest_store__isnull": False, f"{near}nearest_store_km__isnull": False}
         )
-        .values(m=F(main), n=F("customer__nearest_store_id"))
-        .annotate(count=Count("*"), extra=Sum(F(km) - F("customer__nearest_store_km")))
+        .values(m=F(main), n=F(f"{near}nearest_store_id"))
+        .annotate(count=Count("*"), extra=Sum(F(km) - F(f"{near}nearest_store_km")))
         .order_by()
     )
     return _Assignments(
