@@ -12,8 +12,8 @@ wider name (`_stored_places`: a state of one store holds that store's figures):
   year and all time (`recurring`, `kpi_customers`, `customers_per`);
 - `CustomerTotals`: per customer, their orders, revenue and first and last day at each place
   of two or more stores, all time and per year, with their main store there, their pairs'
-  km sums and their nearest store (`customer_totals`; a place of one store has these as its
-  CustomerSales rows).
+  km sums, their nearest store and their coordinates (`customer_totals`; a place of one
+  store has these as its CustomerSales rows).
 
 Any other set of stores (several states, two stores of a city), the day and week
 granularities, date ranges that cut a period, and product filters are left to CustomerSales or
@@ -141,7 +141,8 @@ def _insert_totals(customers: set[str] | None = None) -> None:
     """CustomerTotals rows of the places in PLACES with two or more stores (of `customers`
     only, None: all): CustomerSales' rows of its grains summed per place and customer; the
     store (and km) of the customer's first row ranked by orders, revenue (both descending)
-    and store ID, their main store there; and the customer's nearest store and its km."""
+    and store ID, their main store there; and the customer's nearest store, its km and the
+    customer's coordinates."""
     sales, totals = CustomerSales._meta.db_table, CustomerTotals._meta.db_table
     people = Customer._meta.db_table
     where, params = "", []
@@ -155,10 +156,11 @@ def _insert_totals(customers: set[str] | None = None) -> None:
             f"""
             INSERT INTO {totals} (place, grain, period, customer_id, orders, revenue,
                                   first_day, last_day, main_store_id, main_km, pairs, pair_km,
-                                  order_km, nearest_store_id, nearest_store_km)
+                                  order_km, nearest_store_id, nearest_store_km, latitude,
+                                  longitude)
             SELECT names.place, t.grain, t.period, t.customer_id, t.orders, t.revenue, t.f, t.l,
                    t.main, t.main_km, t.pairs, t.pair_km, t.order_km, cu.nearest_store_id,
-                   cu.nearest_store_km
+                   cu.nearest_store_km, cu.latitude, cu.longitude
             FROM (SELECT r.k, r.grain, r.period, r.customer_id, SUM(r.orders) AS orders,
                          SUM(r.revenue) AS revenue, MIN(r.first_day) AS f,
                          MAX(r.last_day) AS l, MAX(CASE WHEN r.pos = 1 THEN r.store_id END) AS main,
@@ -204,7 +206,7 @@ def rebuild_totals() -> None:
 
 def refresh_customers(customers: set[str]) -> None:
     """The CustomerTotals rows of `customers` again, at every place (a customer moved, or
-    changed nearest store: their pairs' km and their nearest store are in them)."""
+    changed nearest store: their pairs' km, nearest store and coordinates are in them)."""
     _make_temporaries(None, firsts=False)
     with connection.cursor() as cursor:
         cursor.execute(

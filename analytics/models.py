@@ -239,8 +239,8 @@ class CustomerTotals(models.Model):
     pairs = models.PositiveIntegerField()
     pair_km = models.FloatField()
     order_km = models.FloatField()
-    # The customer's own, as on Customer (null where it is): so that the geo analyses need
-    # not join the customers.
+    # The customer's own, as on Customer (null where it is): their nearest store and their
+    # home, so that the geo analyses need not join the customers.
     nearest_store = models.ForeignKey(
         "stores.Store",
         on_delete=models.DO_NOTHING,
@@ -250,6 +250,8 @@ class CustomerTotals(models.Model):
         null=True,
     )
     nearest_store_km = models.FloatField(null=True)
+    latitude = models.FloatField()
+    longitude = models.FloatField()
 
     class Meta:
         constraints = [

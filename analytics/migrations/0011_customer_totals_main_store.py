@@ -28,6 +28,8 @@ FILLED = {  # the columns a row always has, null until filled
     "pairs": models.PositiveIntegerField,
     "pair_km": models.FloatField,
     "order_km": models.FloatField,
+    "latitude": models.FloatField,
+    "longitude": models.FloatField,
 }
 
 

@@ -161,9 +161,25 @@ def ordering_cells(filters: Filters, scope: Scope, cell_km: float) -> list[dict]
         cells = grid_cells(ordering_customers(filters, scope), cell_km)
         return list(cells.annotate(cell_orders=Sum("n_orders"), cell_revenue=Sum("revenue")))
     totals = counts.customer_totals(filters, scope)
+    if totals is not None and totals.model is CustomerTotals:  # with the customers' homes
+        cells = _stored_cells(totals, cell_km)
+        found = list(cells.annotate(cell_orders=Sum("orders"), cell_revenue=Sum("revenue")))
+        for cell in found:
+            cell["cell_revenue"] = money(cell["cell_revenue"])
+        return found
     if totals is not None:  # a row per customer: no grouping
         return _rollup_cells(totals, counts.AS_THEY_ARE, cell_km)
     return _rollup_cells(*source, cell_km)
+
+
+def _stored_cells(totals: QuerySet, cell_km: float) -> QuerySet:
+    """`grid_cells` of the customers of CustomerTotals rows `totals` (one per customer), from
+    the coordinates they hold."""
+    return (
+        _in_cells(totals, cell_km)
+        .annotate(customers=Count("*"), lat=Avg("latitude"), lon=Avg("longitude"))
+        .order_by("cell_row", "cell_col")
+    )
 
 
 def _rollup_cells(rows: QuerySet, sums: dict, cell_km: float) -> list[dict]:
@@ -579,8 +595,12 @@ def _catchments(filters: Filters, scope: Scope) -> dict[str, dict]:
     source = rollups.sales_source(everywhere, scope, Grain.ALL, (), customers=True)
     customers = Customer.objects.filter(nearest_store__in=stores_in(filters, scope))
     customers = scope.filter(customers, store_field="nearest_store")
+    totals = None if source is None else counts.customer_totals(everywhere, scope)
+    if totals is not None and totals.model is CustomerTotals:  # with their nearest store
+        return _stored_catchments(
+            customers, totals.filter(nearest_store__in=stores_in(filters, scope))
+        )
     if source is not None:  # the per-customer rows covering the dates: one hashed subquery
-        totals = counts.customer_totals(everywhere, scope)  # one row per customer, if stored
         ordering = Q(id__in=(source[0] if totals is None else totals).values("customer_id"))
     else:
         customers = customers.annotate(anywhere=customer_sales(everywhere, scope)[0])
@@ -591,6 +611,18 @@ def _catchments(filters: Filters, scope: Scope) -> dict[str, dict]:
         .order_by("nearest_store")
     )
     return {r["nearest_store"]: r for r in rows}
+
+
+def _stored_catchments(customers: QuerySet, totals: QuerySet) -> dict[str, dict]:
+    """`_catchments` from the catchment `customers` and the CustomerTotals rows `totals` of
+    the customers who ordered and live nearest to a store in view (the rows hold their
+    nearest store): each counted per store."""
+    catchment = customers.values("nearest_store").annotate(n=Count("id")).order_by()
+    ordering = totals.values("nearest_store").annotate(n=Count("*"))
+    found = {r["nearest_store"]: {"catchment": r["n"], "ordering": 0} for r in catchment}
+    for r in ordering.order_by():
+        found[r["nearest_store"]]["ordering"] = r["n"]
+    return found
 
 
 def _sales_to_catchment(filters: Filters, scope: Scope) -> dict[str, dict]:
@@ -726,9 +758,11 @@ class _Underserved:
     places: list[tuple[str, str]]
 
     @classmethod
-    def of(cls, filters: Filters, scope: Scope, radius_km: float) -> tuple[_Underserved, QuerySet]:
-        """The under-served customers with an order in view, and every customer with one
-        (a Customer queryset): from the per-customer rollup when it answers."""
+    def of(
+        cls, filters: Filters, scope: Scope, radius_km: float, cell_km: float
+    ) -> tuple[_Underserved, QuerySet]:
+        """The under-served customers with an order in view, and the grid cells of every
+        customer with one (`grid_cells`): from the per-customer rollup when it answers."""
         fields = ("latitude", "longitude", "nearest_store_km")
         source = rollups.sales_source(
             filters, scope, Grain.ALL, ("orders", "revenue"), customers=True
@@ -737,26 +771,32 @@ class _Underserved:
             customers = ordering_customers(filters, scope)
             far = customers.filter(nearest_store_km__gt=radius_km).order_by("id")
             rows = far.values_list(*fields, "n_orders", "revenue", "city", "state_abbr")
-        else:
-            sales, sums = source
-            totals = counts.customer_totals(filters, scope)
-            take = F if totals is not None else Max  # a row per customer, or one per group
-            if totals is not None:
-                sales, sums = totals, counts.AS_THEY_ARE
-            customers = Customer.objects.filter(id__in=sales.values("customer_id"))
-            far = sales.filter(customer__nearest_store_km__gt=radius_km)
-            if totals is None:
-                far = far.values("customer_id")
-            rows = (
-                far.annotate(
-                    **{f"c_{f}": take(f"customer__{f}") for f in (*fields, "city", "state_abbr")},
-                    n=sums["orders"],
-                    r=sums["revenue"],
-                )
-                .order_by("customer_id")
-                .values_list(*(f"c_{f}" for f in fields), "n", "r", "c_city", "c_state_abbr")
+            return cls.from_rows(list(rows)), grid_cells(customers, cell_km)
+        sales, sums = source
+        totals = counts.customer_totals(filters, scope)
+        if totals is not None and totals.model is CustomerTotals:  # with the customers' homes
+            far = totals.filter(nearest_store_km__gt=radius_km).order_by("customer_id")
+            rows = far.values_list(
+                *fields, "orders", "revenue", "customer__city", "customer__state_abbr"
             )
-        return cls.from_rows(list(rows)), customers
+            return cls.from_rows(list(rows)), _stored_cells(totals, cell_km)
+        take = F if totals is not None else Max  # a row per customer, or one per group
+        if totals is not None:
+            sales, sums = totals, counts.AS_THEY_ARE
+        customers = Customer.objects.filter(id__in=sales.values("customer_id"))
+        far = sales.filter(customer__nearest_store_km__gt=radius_km)
+        if totals is None:
+            far = far.values("customer_id")
+        rows = (
+            far.annotate(
+                **{f"c_{f}": take(f"customer__{f}") for f in (*fields, "city", "state_abbr")},
+                n=sums["orders"],
+                r=sums["revenue"],
+            )
+            .order_by("customer_id")
+            .values_list(*(f"c_{f}" for f in fields), "n", "r", "c_city", "c_state_abbr")
+        )
+        return cls.from_rows(list(rows)), grid_cells(customers, cell_km)
 
     @classmethod
     def from_rows(cls, rows: list[tuple]) -> _Underserved:
@@ -864,8 +904,8 @@ def potential_sites_by_rank(
     `avg_distance_now_km`, `avg_distance_new_km` and `distance_saved_km` (total).
     `meta`: `underserved_customers`, `candidates`.
     """
-    people, customers = _Underserved.of(filters, scope, radius_km)
-    candidates = list(grid_cells(customers, cell_km)) if len(people.lat) else []
+    people, cells = _Underserved.of(filters, scope, radius_km, cell_km)
+    candidates = list(cells) if len(people.lat) else []
     meta = {"underserved_customers": len(people.lat), "candidates": len(candidates)}
     if not candidates:
         return Result(columns=COLUMNS_SITES, rows=[], meta=meta)

@@ -197,8 +197,8 @@ def _figures_from_rollups(current: Filters, previous: Filters, scope: Scope) -> 
     period) or else the per-customer rollup."""
     cur = rollups.spans(current.date_from, current.date_to)
     prev = rollups.spans(previous.date_from, previous.date_to)
-    # Order counts and revenue from the per-store rows; items from the item rows (every item is
-    # in exactly one category: the category rows hold all items once).
+    # Order counts and revenue from the per-store rows; items from the item rows of every item
+    # (kind "all": one per store and period).
     stores, _ = rollups.sales_source(current, scope, "A", (), dated=False)
     sums = stores.filter(cur | prev).aggregate(
         orders_cur=Sum("orders", filter=cur),
@@ -208,7 +208,7 @@ def _figures_from_rollups(current: Filters, previous: Filters, scope: Scope) -> 
     )
     item_rows, _ = rollups.sales_source(current, scope, "A", (), items=True, dated=False)
     items = (
-        item_rows.filter(kind="category")
+        item_rows.filter(kind=rollups.ALL_ITEMS[0], value=rollups.ALL_ITEMS[1])
         .filter(cur | prev)
         .aggregate(items_cur=Sum("quantity", filter=cur), items_prev=Sum("quantity", filter=prev))
     )
