@@ -141,8 +141,8 @@ def _insert_totals(customers: set[str] | None = None) -> None:
     """CustomerTotals rows of the places in PLACES with two or more stores (of `customers`
     only, None: all): CustomerSales' rows of its grains summed per place and customer; the
     store (and km) of the customer's first row ranked by orders, revenue (both descending)
-    and store ID, their main store there; and the customer's nearest store, its km and the
-    customer's coordinates."""
+    and store ID, their main store there; their orders and revenue at the store nearest to
+    them (CustomerSales.home); and the customer's nearest store, its km and coordinates."""
     sales, totals = CustomerSales._meta.db_table, CustomerTotals._meta.db_table
     people = Customer._meta.db_table
     where, params = "", []
@@ -157,17 +157,19 @@ def _insert_totals(customers: set[str] | None = None) -> None:
             INSERT INTO {totals} (place, grain, period, customer_id, orders, revenue,
                                   first_day, last_day, main_store_id, main_km, pairs, pair_km,
                                   order_km, nearest_store_id, nearest_store_km, latitude,
-                                  longitude)
+                                  longitude, home_orders, home_revenue)
             SELECT names.place, t.grain, t.period, t.customer_id, t.orders, t.revenue, t.f, t.l,
                    t.main, t.main_km, t.pairs, t.pair_km, t.order_km, cu.nearest_store_id,
-                   cu.nearest_store_km, cu.latitude, cu.longitude
+                   cu.nearest_store_km, cu.latitude, cu.longitude, t.home_orders, t.home_revenue
             FROM (SELECT r.k, r.grain, r.period, r.customer_id, SUM(r.orders) AS orders,
                          SUM(r.revenue) AS revenue, MIN(r.first_day) AS f,
                          MAX(r.last_day) AS l, MAX(CASE WHEN r.pos = 1 THEN r.store_id END) AS main,
                          MAX(CASE WHEN r.pos = 1 THEN r.km END) AS main_km, COUNT(*) AS pairs,
-                         SUM(r.km) AS pair_km, SUM(r.orders * r.km) AS order_km
+                         SUM(r.km) AS pair_km, SUM(r.orders * r.km) AS order_km,
+                         SUM(r.home * r.orders) AS home_orders,
+                         SUM(r.home * r.revenue) AS home_revenue
                   FROM (SELECT m.k, c.grain, c.period, c.customer_id, c.store_id, c.orders,
-                               c.revenue, c.first_day, c.last_day, c.km,
+                               c.revenue, c.first_day, c.last_day, c.km, c.home,
                                ROW_NUMBER() OVER (
                                    PARTITION BY m.k, c.grain, c.period, c.customer_id{as_bytes}
                                    ORDER BY c.orders DESC, c.revenue DESC, c.store_id) AS pos

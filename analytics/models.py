@@ -252,11 +252,20 @@ class CustomerTotals(models.Model):
     nearest_store_km = models.FloatField(null=True)
     latitude = models.FloatField()
     longitude = models.FloatField()
+    # Their orders and revenue at their nearest store (0 when it is not of the place).
+    home_orders = models.PositiveIntegerField()
+    home_revenue = models.DecimalField(max_digits=14, decimal_places=2)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
                 fields=["place", "grain", "period", "customer"], name="customer_totals_unique"
+            )
+        ]
+        indexes = [  # the customers far from every store (geo/potential_locations)
+            models.Index(
+                fields=["place", "grain", "period", "nearest_store_km"],
+                name="customer_totals_far",
             )
         ]
 

@@ -30,6 +30,8 @@ FILLED = {  # the columns a row always has, null until filled
     "order_km": models.FloatField,
     "latitude": models.FloatField,
     "longitude": models.FloatField,
+    "home_orders": models.PositiveIntegerField,
+    "home_revenue": lambda **null: models.DecimalField(max_digits=14, decimal_places=2, **null),
 }
 
 
@@ -57,5 +59,12 @@ class Migration(migrations.Migration):
         *(
             migrations.AlterField(model_name="customertotals", name=name, field=field())
             for name, field in FILLED.items()
+        ),
+        migrations.AddIndex(
+            model_name="customertotals",
+            index=models.Index(
+                fields=["place", "grain", "period", "nearest_store_km"],
+                name="customer_totals_far",
+            ),
         ),
     ]

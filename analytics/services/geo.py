@@ -595,12 +595,8 @@ def _catchments(filters: Filters, scope: Scope) -> dict[str, dict]:
     source = rollups.sales_source(everywhere, scope, Grain.ALL, (), customers=True)
     customers = Customer.objects.filter(nearest_store__in=stores_in(filters, scope))
     customers = scope.filter(customers, store_field="nearest_store")
-    totals = None if source is None else counts.customer_totals(everywhere, scope)
-    if totals is not None and totals.model is CustomerTotals:  # with their nearest store
-        return _stored_catchments(
-            customers, totals.filter(nearest_store__in=stores_in(filters, scope))
-        )
     if source is not None:  # the per-customer rows covering the dates: one hashed subquery
+        totals = counts.customer_totals(everywhere, scope)  # one row per customer, if stored
         ordering = Q(id__in=(source[0] if totals is None else totals).values("customer_id"))
     else:
         customers = customers.annotate(anywhere=customer_sales(everywhere, scope)[0])
@@ -613,15 +609,34 @@ def _catchments(filters: Filters, scope: Scope) -> dict[str, dict]:
     return {r["nearest_store"]: r for r in rows}
 
 
-def _stored_catchments(customers: QuerySet, totals: QuerySet) -> dict[str, dict]:
-    """`_catchments` from the catchment `customers` and the CustomerTotals rows `totals` of
-    the customers who ordered and live nearest to a store in view (the rows hold their
-    nearest store): each counted per store."""
-    catchment = customers.values("nearest_store").annotate(n=Count("id")).order_by()
-    ordering = totals.values("nearest_store").annotate(n=Count("*"))
-    found = {r["nearest_store"]: {"catchment": r["n"], "ordering": 0} for r in catchment}
-    for r in ordering.order_by():
-        found[r["nearest_store"]]["ordering"] = r["n"]
+def _stored_penetration(filters: Filters, scope: Scope) -> dict[str, dict] | None:
+    """`_catchments` and `_sales_to_catchment` together when the customers who ordered in
+    scope have CustomerTotals rows (`counts.customer_totals` of a place of two or more
+    stores), else None: those rows hold each customer's nearest store and their orders and
+    revenue there, so each catchment is counted from its customers' rows."""
+    everywhere = replace(filters, store=(), state=(), city=None)
+    totals = counts.customer_totals(everywhere, scope)
+    if totals is None or totals.model is not CustomerTotals:
+        return None
+    view = stores_in(filters, scope)
+    customers = scope.filter(
+        Customer.objects.filter(nearest_store__in=view), store_field="nearest_store"
+    )
+    catchments = customers.values("nearest_store").annotate(n=Count("id")).order_by()
+    found = {r["nearest_store"]: {"catchment": r["n"]} for r in catchments}
+    ordering = (
+        totals.filter(nearest_store__in=view)
+        .values("nearest_store")
+        .annotate(
+            ordering=Count("*"),
+            ordering_here=Count("customer_id", filter=Q(home_orders__gt=0)),
+            orders=Sum("home_orders"),
+            revenue=Sum("home_revenue"),
+        )
+        .order_by()
+    )
+    for row in ordering:
+        found.setdefault(row.pop("nearest_store"), {}).update(row)
     return found
 
 
@@ -685,14 +700,12 @@ def market_penetration_by_store(
     orders_per_ordering_customer < `min_orders_per_customer` (default 2); `reason` says why.
     Ratios have 2 decimals. Every store in view, lowest penetration first.
     """
-    catchments, sales = _catchments(filters, scope), _sales_to_catchment(filters, scope)
+    found = _stored_penetration(filters, scope)
+    if found is None:
+        catchments, sales = _catchments(filters, scope), _sales_to_catchment(filters, scope)
+        found = {s: {**catchments.get(s, {}), **sales.get(s, {})} for s in {*catchments, *sales}}
     rows = [
-        _penetration_row(
-            s,
-            {**catchments.get(s.id, {}), **sales.get(s.id, {})},
-            min_penetration_pct,
-            min_orders_per_customer,
-        )
+        _penetration_row(s, found.get(s.id, {}), min_penetration_pct, min_orders_per_customer)
         for s in stores_in(filters, scope)
     ]
     rows.sort(key=lambda r: (r["penetration_pct"], r["store"]))
@@ -776,10 +789,14 @@ class _Underserved:
         totals = counts.customer_totals(filters, scope)
         if totals is not None and totals.model is CustomerTotals:  # with the customers' homes
             far = totals.filter(nearest_store_km__gt=radius_km).order_by("customer_id")
-            rows = far.values_list(
-                *fields, "orders", "revenue", "customer__city", "customer__state_abbr"
+            found = list(far.values_list(*fields, "orders", "revenue", "customer_id"))
+            # Their cities apart: the few far ones hashed, not every customer.
+            cities = Customer.objects.filter(id__in=far.values("customer_id")).values_list(
+                "id", "city", "state_abbr"
             )
-            return cls.from_rows(list(rows)), _stored_cells(totals, cell_km)
+            place = {cid: (city, state) for cid, city, state in cities}
+            rows = [(*r[:-1], *place[r[-1]]) for r in found]
+            return cls.from_rows(rows), _stored_cells(totals, cell_km)
         take = F if totals is not None else Max  # a row per customer, or one per group
         if totals is not None:
             sales, sums = totals, counts.AS_THEY_ARE
@@ -829,9 +846,14 @@ def _pairs_within(people: _Underserved, sites: list[dict], min_saving_km: float)
     step = max(1, _CHUNK_CELLS // len(sites))
     for start in range(0, len(reach), step):
         part = slice(start, start + step)
-        km = haversine_km(people.lat[part, None], people.lon[part, None], s_lat, s_lon)
-        i, j = np.nonzero(km <= reach[part, None])
-        parts.append((i + start, j, km[i, j]))
+        lat, lon, within = people.lat[part], people.lon[part], reach[part]
+        # A great circle is no shorter than its latitude difference along a meridian: only
+        # the sites that close (a metre to spare for rounding) are measured.
+        near = np.abs(lat[:, None] - s_lat) * KM_PER_DEGREE <= within[:, None] + 1e-3
+        i, j = np.nonzero(near)
+        km = haversine_km(lat[i], lon[i], s_lat[0, j], s_lon[0, j])
+        keep = km <= within[i]
+        parts.append((i[keep] + start, j[keep], km[keep]))
     customer, site, km = (np.concatenate(x) for x in zip(*parts, strict=True))
     return _Pairs(customer=customer, site=site, km=km)
 

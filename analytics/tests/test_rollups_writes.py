@@ -504,6 +504,9 @@ def test_tiny_chain_pair_sums_and_nearest_store_in_the_totals_by_hand(built):
     rows = CustomerTotals.objects.filter(customer_id="C2")
     assert {(r.nearest_store_id, r.nearest_store_km) for r in rows} == {("S2", 0.5)}
     assert rows.count() == 4  # the chain and Nevada, all time and 2022
+    # S2 their home store now: their one order there, not the two at S1
+    assert {(r.home_orders, r.home_revenue) for r in rows} == {(1, Decimal("21.75"))}
+    assert (nv.home_orders, nv.home_revenue) == (0, Decimal("0"))  # read before: no home yet
     assert _snapshot() == _after_rebuild()
 
 

@@ -734,7 +734,9 @@ def test_potential_sites_with_nobody_underserved_is_empty(geo_chain):
         (
             market_penetration_by_store,
             {"min_penetration_pct": 50.0, "min_orders_per_customer": 2.0},
-            5,  # the rollups built? (catchments, then sales at home), catchments, sales, stores
+            # the rollups built? (stored totals, catchments, sales at home), catchments,
+            # sales, stores
+            6,
         ),
         (
             potential_sites_by_rank,
