@@ -1,13 +1,18 @@
 from django.db import models
 
 
-def _no_constraint(to: str) -> models.ForeignKey:
+def _no_constraint(to: str, null: bool = False) -> models.ForeignKey:
     """A rollup row's key to a base row, with no index of its own (the unique constraint
     covers it) and no database constraint: the rows are derived from orders, whose own keys
     already hold, and a checked key costs a trigger per inserted row (most of a rebuild's
     time)."""
     return models.ForeignKey(
-        to, on_delete=models.DO_NOTHING, related_name="+", db_index=False, db_constraint=False
+        to,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+        null=null,
     )
 
 
@@ -241,14 +246,7 @@ class CustomerTotals(models.Model):
     order_km = models.FloatField()
     # The customer's own, as on Customer (null where it is): their nearest store and their
     # home, so that the geo analyses need not join the customers.
-    nearest_store = models.ForeignKey(
-        "stores.Store",
-        on_delete=models.DO_NOTHING,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-        null=True,
-    )
+    nearest_store = _no_constraint("stores.Store", null=True)
     nearest_store_km = models.FloatField(null=True)
     latitude = models.FloatField()
     longitude = models.FloatField()

@@ -765,3 +765,34 @@ def test_assignment_leaves_out_a_customer_whose_nearest_distance_is_missing(tiny
     assert {r["store"]: r["customers_main"] for r in result.rows if r["customers_main"]} == {
         "S2": 1
     }
+
+
+def test_pairs_within_measure_only_close_sites_yet_find_every_pair_in_reach():
+    """The latitude pre-filter against measuring every customer-site pair (numpy's
+    haversine over the full matrix): the same pairs, in the same order, with the same km."""
+    import numpy as np
+
+    from analytics.services.geo import _pairs_within, _Underserved
+    from dataset.geo import haversine_km
+
+    rng = np.random.default_rng(5)
+    n, m = 700, 90
+    lat, lon = rng.uniform(31, 42, n), rng.uniform(-124, -109, n)
+    people = _Underserved(
+        lat=lat,
+        lon=lon,
+        km_now=rng.uniform(0, 120, n),
+        orders=np.ones(n, dtype=np.int64),
+        cents=np.ones(n, dtype=np.int64),
+        places=[("", "")] * n,
+    )
+    at = zip(rng.uniform(31, 42, m), rng.uniform(-124, -109, m), strict=True)
+    sites = [{"lat": a, "lon": b} for a, b in at]
+    got = _pairs_within(people, sites, 5.0)
+    s_lat = np.array([s["lat"] for s in sites])[None, :]
+    s_lon = np.array([s["lon"] for s in sites])[None, :]
+    km = haversine_km(lat[:, None], lon[:, None], s_lat, s_lon)
+    i, j = np.nonzero(km <= (people.km_now - 5.0)[:, None])
+    assert len(i) > 200  # enough pairs to mean something
+    assert np.array_equal(got.customer, i) and np.array_equal(got.site, j)
+    assert np.array_equal(got.km, km[i, j])
