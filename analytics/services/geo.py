@@ -156,20 +156,28 @@ def ordering_cells(filters: Filters, scope: Scope, cell_km: float) -> list[dict]
     """The grid cells of the customers with an order in view: `customers`, their centroid
     (`lat`, `lon`), and their orders (`cell_orders`) and revenue (`cell_revenue`) in view.
     From the per-customer rollup when it answers, else from the base tables."""
+    return ordering_cells_with_source(filters, scope, cell_km)[0]
+
+
+def ordering_cells_with_source(
+    filters: Filters, scope: Scope, cell_km: float
+) -> tuple[list[dict], bool]:
+    """`ordering_cells`, and whether they came from CustomerTotals rows (`_stored_cells`: the
+    same groups, in the same order, as geo/potential_locations' candidate cells)."""
     source = rollups.sales_source(filters, scope, Grain.ALL, ("orders", "revenue"), customers=True)
     if source is None:
         cells = grid_cells(ordering_customers(filters, scope), cell_km)
-        return list(cells.annotate(cell_orders=Sum("n_orders"), cell_revenue=Sum("revenue")))
+        return list(cells.annotate(cell_orders=Sum("n_orders"), cell_revenue=Sum("revenue"))), False
     totals = counts.customer_totals(filters, scope)
     if totals is not None and totals.model is CustomerTotals:  # with the customers' homes
         cells = _stored_cells(totals, cell_km)
         found = list(cells.annotate(cell_orders=Sum("orders"), cell_revenue=Sum("revenue")))
         for cell in found:
             cell["cell_revenue"] = money(cell["cell_revenue"])
-        return found
+        return found, True
     if totals is not None:  # a row per customer: no grouping
-        return _rollup_cells(totals, counts.AS_THEY_ARE, cell_km)
-    return _rollup_cells(*source, cell_km)
+        return _rollup_cells(totals, counts.AS_THEY_ARE, cell_km), False
+    return _rollup_cells(*source, cell_km), False
 
 
 def _stored_cells(totals: QuerySet, cell_km: float) -> QuerySet:
@@ -548,7 +556,12 @@ def white_spots_by_cell(
     stores) and `nearest_store_km`. Most customers first. `meta`: `cells` (cells with at least
     `min_customers` customers) and `white_spot_customers`.
     """
-    cells = [c for c in ordering_cells(filters, scope, cell_km) if c["customers"] >= min_customers]
+    return white_spots_of(ordering_cells(filters, scope, cell_km), scope, min_customers, radius_km)
+
+
+def white_spots_of(cells: list[dict], scope: Scope, min_customers: int, radius_km: float) -> Result:
+    """`white_spots_by_cell` from the customers' cells (`ordering_cells`)."""
+    cells = [c for c in cells if c["customers"] >= min_customers]
     rows = []
     if cells:
         ids, km = _nearest_stores([c["lat"] for c in cells], [c["lon"] for c in cells])
@@ -618,7 +631,8 @@ def _stored_penetration(filters: Filters, scope: Scope) -> dict[str, dict] | Non
     totals = counts.customer_totals(everywhere, scope)
     if totals is None or totals.model is not CustomerTotals:
         return None
-    view = stores_in(filters, scope)
+    # The IDs as a list: a hashed list beats a join to the stores for 30,000 rows.
+    view = list(stores_in(filters, scope).values_list("id", flat=True))
     customers = scope.filter(
         Customer.objects.filter(nearest_store__in=view), store_field="nearest_store"
     )
@@ -760,7 +774,7 @@ COLUMNS_PENETRATION = [
 
 
 @dataclass
-class _Underserved:
+class Underserved:
     """The under-served customers, as arrays (one entry per customer)."""
 
     lat: np.ndarray
@@ -772,10 +786,17 @@ class _Underserved:
 
     @classmethod
     def of(
-        cls, filters: Filters, scope: Scope, radius_km: float, cell_km: float
-    ) -> tuple[_Underserved, QuerySet]:
+        cls,
+        filters: Filters,
+        scope: Scope,
+        radius_km: float,
+        cell_km: float,
+        stored_cells: list[dict] | None = None,
+    ) -> tuple[Underserved, QuerySet | list[dict]]:
         """The under-served customers with an order in view, and the grid cells of every
-        customer with one (`grid_cells`): from the per-customer rollup when it answers."""
+        customer with one (`grid_cells`): from the per-customer rollup when it answers.
+        `stored_cells`: those cells when already read from CustomerTotals
+        (`ordering_cells_with_source`), used when they would be read from there again."""
         fields = ("latitude", "longitude", "nearest_store_km")
         source = rollups.sales_source(
             filters, scope, Grain.ALL, ("orders", "revenue"), customers=True
@@ -796,7 +817,9 @@ class _Underserved:
             )
             place = {cid: (city, state) for cid, city, state in cities}
             rows = [(*r[:-1], *place[r[-1]]) for r in found]
-            return cls.from_rows(rows), _stored_cells(totals, cell_km)
+            return cls.from_rows(rows), (
+                _stored_cells(totals, cell_km) if stored_cells is None else stored_cells
+            )
         take = F if totals is not None else Max  # a row per customer, or one per group
         if totals is not None:
             sales, sums = totals, counts.AS_THEY_ARE
@@ -816,7 +839,7 @@ class _Underserved:
         return cls.from_rows(list(rows)), grid_cells(customers, cell_km)
 
     @classmethod
-    def from_rows(cls, rows: list[tuple]) -> _Underserved:
+    def from_rows(cls, rows: list[tuple]) -> Underserved:
         cols = list(zip(*rows, strict=True)) or [()] * 7
         return cls(
             lat=np.array(cols[0], dtype=float),
@@ -837,7 +860,7 @@ class _Pairs:
     km: np.ndarray
 
 
-def _pairs_within(people: _Underserved, sites: list[dict], min_saving_km: float) -> _Pairs:
+def _pairs_within(people: Underserved, sites: list[dict], min_saving_km: float) -> _Pairs:
     """Every pair whose distance is at most the customer's distance now minus the saving."""
     s_lat = np.array([s["lat"] for s in sites])[np.newaxis, :]
     s_lon = np.array([s["lon"] for s in sites])[np.newaxis, :]
@@ -867,7 +890,7 @@ class _Pick:
 
 
 def _greedy_sites(
-    pairs: _Pairs, people: _Underserved, n_sites: int, n_picks: int, min_saving_km: float
+    pairs: _Pairs, people: Underserved, n_sites: int, n_picks: int, min_saving_km: float
 ) -> list[_Pick]:
     """Pick sites one by one, each winning the most revenue among customers it would bring
     at least `min_saving_km` closer than their current store or already picked site.
@@ -926,7 +949,14 @@ def potential_sites_by_rank(
     `avg_distance_now_km`, `avg_distance_new_km` and `distance_saved_km` (total).
     `meta`: `underserved_customers`, `candidates`.
     """
-    people, cells = _Underserved.of(filters, scope, radius_km, cell_km)
+    return sites_of(Underserved.of(filters, scope, radius_km, cell_km), sites, min_saving_km)
+
+
+def sites_of(
+    found: tuple[Underserved, QuerySet | list[dict]], sites: int, min_saving_km: float
+) -> Result:
+    """`potential_sites_by_rank` from `Underserved.of`: the customers and candidate cells."""
+    people, cells = found
     candidates = list(cells) if len(people.lat) else []
     meta = {"underserved_customers": len(people.lat), "candidates": len(candidates)}
     if not candidates:
@@ -937,7 +967,7 @@ def potential_sites_by_rank(
     return Result(columns=COLUMNS_SITES, rows=rows, meta=meta)
 
 
-def _site_row(rank: int, cell: dict, pick: _Pick, people: _Underserved) -> dict:
+def _site_row(rank: int, cell: dict, pick: _Pick, people: Underserved) -> dict:
     places = Counter(people.places[i] for i in pick.customers if people.places[i][0])
     city, state = min(places.items(), key=lambda kv: (-kv[1], kv[0]))[0] if places else (None,) * 2
     return {

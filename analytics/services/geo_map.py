@@ -12,9 +12,11 @@ from analytics.filters import Filters
 from analytics.registry import ANALYSES, BASE_FILTERS, Param, analysis
 from analytics.services.base import Result, stores_in
 from analytics.services.geo import (
+    Underserved,
     market_penetration_by_store,
-    potential_sites_by_rank,
-    white_spots_by_cell,
+    ordering_cells_with_source,
+    sites_of,
+    white_spots_of,
 )
 
 LAYERS = ("store", "low_penetration", "white_spot", "site")
@@ -90,21 +92,13 @@ def opportunities_by_location(
         min_penetration_pct=min_penetration_pct,
         min_orders_per_customer=min_orders_per_customer,
     )
-    spots = white_spots_by_cell(
-        filters=filters,
-        scope=scope,
-        min_customers=min_customers,
-        radius_km=radius_km,
-        cell_km=cell_km,
+    # Both analyses group the same customers into the same cells: read once when stored.
+    cells, stored = ordering_cells_with_source(filters, scope, cell_km)
+    spots = white_spots_of(cells, scope, min_customers, radius_km)
+    underserved = Underserved.of(
+        filters, scope, radius_km, cell_km, stored_cells=cells if stored else None
     )
-    picks = potential_sites_by_rank(
-        filters=filters,
-        scope=scope,
-        sites=sites,
-        radius_km=radius_km,
-        min_saving_km=min_saving_km,
-        cell_km=cell_km,
-    )
+    picks = sites_of(underserved, sites, min_saving_km)
     at = {s.id: (s.latitude, s.longitude) for s in stores_in(filters, scope)}
     rows = [
         *(_store_row(r, at[r["store"]]) for r in penetration.rows),

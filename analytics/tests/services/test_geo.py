@@ -772,13 +772,13 @@ def test_pairs_within_measure_only_close_sites_yet_find_every_pair_in_reach():
     haversine over the full matrix): the same pairs, in the same order, with the same km."""
     import numpy as np
 
-    from analytics.services.geo import _pairs_within, _Underserved
+    from analytics.services.geo import Underserved, _pairs_within
     from dataset.geo import haversine_km
 
     rng = np.random.default_rng(5)
     n, m = 700, 90
     lat, lon = rng.uniform(31, 42, n), rng.uniform(-124, -109, n)
-    people = _Underserved(
+    people = Underserved(
         lat=lat,
         lon=lon,
         km_now=rng.uniform(0, 120, n),

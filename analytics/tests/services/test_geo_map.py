@@ -193,3 +193,35 @@ def test_map_honours_the_date_range(far_customer):
     s1 = next(r for r in rows if r["label"] == "S1")
     assert (s1["customers"], s1["penetration_pct"]) == (1, Decimal("50.00"))
     assert [r["layer"] for r in rows].count("site") == 1
+
+
+def test_map_from_the_stored_totals_reads_the_cells_once_and_gives_the_same_rows(far_customer):
+    """Built rollups: the white spots and the sites share one read of the customers' cells
+    from CustomerTotals, and the map is row for row the one from the base tables."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from analytics import rollups
+
+    from_base = run(min_customers=1)
+    rollups.rebuild()
+    with CaptureQueriesContext(connection) as queries:
+        stored = run(min_customers=1)
+    cells = [
+        q["sql"]
+        for q in queries.captured_queries
+        if "analytics_customertotals" in q["sql"] and "cell_row" in q["sql"]
+    ]
+    assert len(cells) == 1
+    assert stored.rows == from_base.rows
+    assert (
+        stored.meta
+        == from_base.meta
+        == {
+            "flagged_stores": 3,
+            "white_spots": 1,
+            "white_spot_customers": 1,
+            "sites": 1,
+            "underserved_customers": 1,
+        }
+    )
